@@ -1,0 +1,59 @@
+// Refcounted, contiguous device memory. A tensor handle, a view of it and every queued op that reads or
+// writes it hold a shared_ptr, so disposing a tensor while ops are queued is always safe.
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/device.h"
+
+namespace ds {
+
+struct Allocator {
+  virtual ~Allocator() = default;
+  virtual void* allocate(size_t bytes) = 0;  // throws ds::Error(Range) when the memory cannot be had
+  virtual void release(void* ptr, size_t bytes) = 0;
+};
+
+// Installs the allocator of a device type (the CUDA backend installs its caching allocator at load).
+void set_allocator(DeviceType type, Allocator* a);
+Allocator* allocator_for(DeviceType type);
+
+struct MemoryStats {
+  int64_t bytes = 0;     // bytes held by live storages
+  int64_t storages = 0;  // live storages
+};
+MemoryStats memory_stats(DeviceType type);
+
+class Storage {
+ public:
+  static std::shared_ptr<Storage> allocate(Device device, size_t bytes);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void* data() const { return ptr_; }
+  size_t bytes() const { return bytes_; }
+  Device device() const { return device_; }
+
+  // A kernel-time failure poisons the storages an op wrote; reads and later ops see it.
+  void set_error(const std::string& msg);
+  bool has_error() const { return has_error_.load(std::memory_order_acquire); }
+  std::string error() const;
+
+ private:
+  Storage(Device d, void* p, size_t n) : device_(d), ptr_(p), bytes_(n) {}
+  Device device_;
+  void* ptr_;
+  size_t bytes_;
+  std::atomic<bool> has_error_{false};
+  mutable std::mutex mu_;
+  std::string error_;
+};
+
+using StoragePtr = std::shared_ptr<Storage>;
+
+}  // namespace ds

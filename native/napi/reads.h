@@ -1,0 +1,8 @@
+// Reading tensors back to JS: read() resolves a promise when the device stream reaches it; readSync()
+// blocks the JS thread until then (scripts). A poisoned storage rejects/throws with the failing op's name.
+#pragma once
+#include <napi.h>
+
+namespace ds::napi {
+void init_reads(Napi::Env env, Napi::Object exports);
+}

@@ -1,0 +1,94 @@
+/**
+ * Runtime facts and knobs: memory figures, the CPU thread pool and instruction set, CUDA availability,
+ * stream synchronisation, and the native op table.
+ * @module
+ */
+import { liveTensors } from './memory';
+import { native } from './native';
+
+/** Memory held on one device. */
+export interface DeviceMemory {
+  /** Live user tensors (views counted separately, internal tensors saved for backward not counted). */
+  tensors: number;
+  /** Bytes of storage alive (including storage kept by queued ops and saved for backward). */
+  bytes: number;
+  /** Distinct storages alive. */
+  storages: number;
+}
+
+/** Memory figures per device type. */
+export interface MemoryInfo {
+  cpu: DeviceMemory;
+  cuda: DeviceMemory;
+}
+
+/**
+ * Live tensors and bytes per device. Storage released by completed queued ops is reflected once the
+ * stream has run them (`synchronize()` first for exact figures).
+ * @example const before = memory().cpu.bytes;
+ */
+export function memory(): MemoryInfo {
+  const m = native.memory();
+  let cudaTensors = 0;
+  for (const [k, v] of liveTensors) if (k.startsWith('cuda')) cudaTensors += v;
+  return {
+    cpu: { tensors: liveTensors.get('cpu') ?? 0, bytes: m.cpu.bytes, storages: m.cpu.storages },
+    cuda: { tensors: cudaTensors, bytes: m.cuda.bytes, storages: m.cuda.storages },
+  };
+}
+
+/** Blocks until every device stream has finished the work queued so far. */
+export function synchronize(): void {
+  native.synchronize();
+}
+
+/** Threads the CPU backend uses per op (the caller's thread included). */
+export function getNumThreads(): number {
+  return native.numThreads();
+}
+
+/**
+ * Sets the CPU thread pool size (default: `DEEPSCOPE_NUM_THREADS` or the number of cores).
+ * @example setNumThreads(1); // benchmarks on one core
+ */
+export function setNumThreads(n: number): void {
+  if (typeof n !== 'number' || !Number.isInteger(n)) throw new TypeError(`setNumThreads: n must be an integer, got ${n}`);
+  native.setNumThreads(n);
+}
+
+/** The CPU instruction set the kernels use (`active`) and the best the CPU has (`detected`). `DEEPSCOPE_ISA` lowers it. */
+export function cpuInfo(): { detected: string; active: string; threads: number } {
+  return { ...native.cpuIsa(), threads: native.numThreads() };
+}
+
+/** One row of the native op table. */
+export interface OpTableRow {
+  name: string;
+  cpu: boolean;
+  cuda: boolean;
+}
+
+/** Every native op and the backends implementing it. */
+export function opTable(): OpTableRow[] {
+  return native.opTable();
+}
+
+/** CUDA availability and devices. */
+export const cuda = {
+  /** True when the binary has the CUDA backend and a driver and device are present. */
+  available(): boolean {
+    return native.cudaInfo().available;
+  },
+  /** Number of usable CUDA devices. */
+  deviceCount(): number {
+    return native.cudaInfo().devices.length;
+  },
+  /** Devices, versions, the caching allocator's figures, and why CUDA is unavailable when it is. */
+  info() {
+    return native.cudaInfo();
+  },
+  /** Returns cached, unused device blocks to the driver. */
+  emptyCache(): void {
+    native.cudaEmptyCache();
+  },
+};

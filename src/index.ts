@@ -1,0 +1,24 @@
+/**
+ * deepscope: deep learning for Node.js on hand-written C++ and CUDA kernels.
+ *
+ * @example
+ * import * as ds from 'deepscope';
+ * const x = ds.randn([4, 3], { requiresGrad: true });
+ * const loss = x.mul(x).sum();
+ * loss.backward();
+ * console.log(await x.grad!.data());
+ * @module
+ */
+export { Tensor, isTensor, type NestedArray } from './tensor';
+export { type DType } from './dtype';
+export { Device, CPU, device, type DeviceLike } from './device';
+export { tidy, keep, dispose } from './memory';
+export { Generator, manualSeed, defaultGenerator } from './random';
+export { GradNode, grad, noGrad, enableGrad, isGradEnabled, type BackwardOptions, type GradOptions, type BackwardFn } from './autograd';
+export { memory, synchronize, getNumThreads, setNumThreads, cpuInfo, opTable, cuda } from './backend';
+export type { DeviceMemory, MemoryInfo, OpTableRow } from './backend';
+export * from './ops/creation';
+export * from './ops/elementwise';
+export * from './ops/reduce';
+export * from './ops/layout';
+export * as nn from './nn';

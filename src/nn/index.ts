@@ -1,0 +1,5 @@
+/**
+ * Neural-network building blocks. `nn.functional` holds the stateless operations.
+ * @module
+ */
+export * as functional from './functional';
