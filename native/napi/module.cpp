@@ -2,6 +2,7 @@
 // memory figures and the op table. Everything op-specific lives in native/ops.
 #include <napi.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <future>
@@ -25,7 +26,7 @@ int64_t checked_numel(const std::vector<int64_t>& shape, DType dtype) {
   long double n = 1;
   for (auto d : shape) n *= (long double)d;
   if (n * dtype_size(dtype) > (long double)(int64_t(1) << 46))
-    fail_range("a tensor of " + std::to_string((double)n) + " elements is too large to allocate");
+    fail_range("a tensor of " + std::to_string((long long)std::min<long double>(n, 9e18L)) + " elements is too large to allocate");
   int64_t k = 1;
   for (auto d : shape) k *= d;
   return k;

@@ -133,8 +133,14 @@ export function numel(shape: readonly number[]): number {
   return n;
 }
 
+/** Largest tensor the library allocates: 2^46 bytes (64 TiB), far beyond any real device. */
+const MAX_BYTES = 2 ** 46;
+
 /** @internal Allocates an uninitialised tensor (outputs of ops). */
 export function empty(shape: readonly number[], dtype: DType, device: Device): Tensor {
+  if (numel(shape) * 4 > MAX_BYTES) {
+    throw new RangeError(`cannot allocate a tensor of shape ${fmtShape(shape)}: ${numel(shape)} elements exceed the 2^46-byte limit`);
+  }
   return new Tensor(native.empty(dtype, shape, device.type, device.index), shape, dtype, device);
 }
 
