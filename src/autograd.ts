@@ -7,6 +7,7 @@
  */
 import { AsyncLocalStorage } from 'async_hooks';
 import { keep, tidy } from './memory';
+import { native } from './native';
 import { Tensor, fmtShape } from './tensor';
 import { add } from './ops/elementwise';
 import { ones, zeros } from './ops/creation';
@@ -37,6 +38,7 @@ export class GradNode {
     /** @internal */ readonly outputs: OutputMeta[],
     /** @internal */ public fn: BackwardFn | null,
     /** @internal */ public saved: (Tensor | null)[],
+    /** @internal Storage versions of the saved tensors when they were saved. */ public versions: number[] = [],
   ) {
     this.refs = outputs.length;
     for (const e of edges) if (e && 'node' in e) e.node.refs++;
@@ -104,7 +106,9 @@ export function record(
   });
   if (!any) return;
   const saved = save.map((t) => (t ? t._view(t.shape, true) : null));
-  const node = new GradNode(name, edges, outputs.map((o) => ({ shape: o.shape, dtype: o.dtype, device: o.device })), backward, saved);
+  const versions = saved.map((t) => (t ? native.version(t._h()) : 0));
+  const meta = outputs.map((o) => ({ shape: o.shape, dtype: o.dtype, device: o.device }));
+  const node = new GradNode(name, edges, meta, backward, saved, versions);
   outputs.forEach((o, i) => {
     o.requiresGrad = true;
     o._node = node;
@@ -199,6 +203,14 @@ function engine(roots: readonly Tensor[], gradients: readonly (Tensor | undefine
       for (const t of capture) if (t._node === node) sumInto(t, grads[t._outputIndex]);
       const fn = node.fn;
       const saved = node.saved;
+      saved.forEach((t, k) => {
+        if (t && native.version(t._h()) !== node.versions[k]) {
+          throw new Error(
+            `backward: a tensor of shape ${fmtShape(t.shape)} saved by '${node.name}' was modified in place after it was used; ` +
+              'backward would compute a wrong gradient (clone it before the in-place update)',
+          );
+        }
+      });
       const inGrads = noGrad(() => fn(grads, saved));
       node.edges.forEach((e, j) => {
         const g = inGrads[j];
@@ -217,9 +229,10 @@ function engine(roots: readonly Tensor[], gradients: readonly (Tensor | undefine
       sums.forEach((g, t) => accumulateInto(t, g));
       return [];
     }
+    // Fresh objects (see accumulateInto) that leave the pass's scope for the caller's.
     return capture.map((t) => {
       const g = sums.get(t);
-      return keep(g ? g._view(g.shape) : zeros(t.shape, { dtype: t.dtype, device: t.device }));
+      return g ? g._view(g.shape) : zeros(t.shape, { dtype: t.dtype, device: t.device });
     });
   });
 }
@@ -327,6 +340,6 @@ export function grad(output: Tensor | (() => Tensor), inputs: readonly Tensor[],
   }
   if (!(output instanceof Tensor)) throw new TypeError('grad: output must be a Tensor or a function returning one');
   output._h('grad', 'output');
-  if (!output.requiresGrad) return inputs.map((t) => keep(zeros(t.shape, { dtype: t.dtype, device: t.device })));
+  if (!output.requiresGrad) return inputs.map((t) => zeros(t.shape, { dtype: t.dtype, device: t.device }));
   return engine([output], [options.gradOutput], { retainGraph: options.retainGraph ?? false, capture: inputs });
 }

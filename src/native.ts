@@ -42,6 +42,7 @@ export interface NativeBinding {
   copyTo(h: NativeHandle, device: string, index: number): NativeHandle;
   read(h: NativeHandle): Promise<ArrayBuffer>;
   readSync(h: NativeHandle): ArrayBuffer;
+  version(h: NativeHandle): number;
   synchronize(): void;
   memory(): { cpu: NativeMemory; cuda: NativeMemory };
   opTable(): { name: string; cpu: boolean; cuda: boolean }[];

@@ -39,6 +39,11 @@ class Storage {
   size_t bytes() const { return bytes_; }
   Device device() const { return device_; }
 
+  // Bumped whenever an op is queued to write this storage, so autograd can detect that a tensor saved for
+  // backward was overwritten in place (PyTorch's version counter).
+  uint64_t bump_version() { return ++version_; }
+  uint64_t version() const { return version_.load(); }
+
   // A kernel-time failure poisons the storages an op wrote; reads and later ops see it.
   void set_error(const std::string& msg);
   bool has_error() const { return has_error_.load(std::memory_order_acquire); }
@@ -49,6 +54,7 @@ class Storage {
   Device device_;
   void* ptr_;
   size_t bytes_;
+  std::atomic<uint64_t> version_{0};
   std::atomic<bool> has_error_{false};
   mutable std::mutex mu_;
   std::string error_;

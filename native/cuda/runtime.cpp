@@ -20,6 +20,10 @@ Info query() {
   Info i;
   cudaDriverGetVersion(&i.driver_version);
   cudaRuntimeGetVersion(&i.runtime_version);
+  if (i.driver_version == 0) {
+    i.reason = "no NVIDIA driver found";
+    return i;
+  }
   int n = 0;
   cudaError_t e = cudaGetDeviceCount(&n);
   if (e != cudaSuccess) {

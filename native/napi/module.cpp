@@ -87,6 +87,7 @@ Napi::Value WriteData(const Napi::CallbackInfo& info) {
     const char* src = static_cast<const char*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
     auto staging = std::make_shared<std::vector<char>>(src, src + ta.ByteLength());
     StoragePtr storage = h->storage;
+    storage->bump_version();
     Task t;
     t.name = "writeData";
     t.writes = {storage};
@@ -158,6 +159,7 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
       call.out.push_back(h->ref());
       note_device(h->storage->device());
       task.writes.push_back(h->storage);
+      h->storage->bump_version();
     }
     KernelFn k = def->kernel(dev.type);
     if (!k) fail(name + ": not implemented on " + dev.str());
@@ -201,6 +203,14 @@ Napi::Value CopyTo(const Napi::CallbackInfo& info) {
     device_stream(src->device()).enqueue(std::move(a));
     s_dst.enqueue(std::move(b));
     return Handle::Make(env, std::move(out), h->dtype, h->ndim, h->shape);
+  });
+}
+
+// version(handle): how many writes have been queued to the tensor's storage.
+Napi::Value Version(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    return Napi::Number::New(env, double(Handle::From(info[0], "version: tensor")->storage->version()));
   });
 }
 
@@ -273,6 +283,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("dispose", Napi::Function::New(env, Dispose));
   exports.Set("run", Napi::Function::New(env, Run));
   exports.Set("copyTo", Napi::Function::New(env, CopyTo));
+  exports.Set("version", Napi::Function::New(env, Version));
   exports.Set("synchronize", Napi::Function::New(env, Synchronize));
   exports.Set("memory", Napi::Function::New(env, Memory));
   exports.Set("opTable", Napi::Function::New(env, OpTable));

@@ -8,7 +8,7 @@ import { Device, DeviceLike } from '../device';
 import { native } from '../native';
 import { Generator, defaultGenerator } from '../random';
 import { Tensor, fmtShape } from '../tensor';
-import { record } from '../autograd';
+import { isGradEnabled, record } from '../autograd';
 import { checkDTypeOption, checkDeviceOption, checkNumber, checkShape, checkTensor, empty, numel, run } from './util';
 
 /** Options shared by the creation functions. */
@@ -288,6 +288,12 @@ declare module '../tensor' {
     to(device: DeviceLike): Tensor;
     /** Copies the host data into this tensor in place, in stream order (loading weights). */
     copyFromArray(data: Float32Array | Int32Array | readonly number[]): this;
+    /**
+     * Copies `src` into this tensor in place (same shape and dtype), in stream order: the way to update
+     * parameters. Not recorded; refused while grad mode is on for a tensor that requires grad.
+     * @example noGrad(() => w.copy_(w.sub(w.grad!.mul(0.1))));
+     */
+    copy_(src: Tensor): this;
   }
 }
 
@@ -306,6 +312,21 @@ Tensor.prototype.clone = function (this: Tensor) {
 Tensor.prototype.to = function (this: Tensor, device: DeviceLike) {
   return to(this, device);
 };
+Tensor.prototype.copy_ = function (this: Tensor, src: Tensor) {
+  checkTensor('copy_', 'src', src);
+  this._h('copy_', 'self');
+  if (src.dtype !== this.dtype) throw new TypeError(`copy_: 'src' has dtype ${src.dtype} but the tensor is ${this.dtype}`);
+  if (src.shape.length !== this.shape.length || src.shape.some((d, i) => d !== this.shape[i])) {
+    throw new RangeError(`copy_: 'src' has shape ${fmtShape(src.shape)} but the tensor has shape ${fmtShape(this.shape)}`);
+  }
+  if (src.device !== this.device) throw new TypeError(`copy_: 'src' is on ${src.device} but the tensor is on ${this.device}`);
+  if (isGradEnabled() && this.requiresGrad) {
+    throw new TypeError('copy_: in-place update of a tensor that requires grad while grad mode is on; wrap it in noGrad()');
+  }
+  run('copy', [src], [this]);
+  return this;
+};
+
 Tensor.prototype.copyFromArray = function (this: Tensor, data: Float32Array | Int32Array | readonly number[]) {
   const h = this._h('copyFromArray', 'self');
   const typed = this.dtype === 'int32' ? Int32Array.from(data) : Float32Array.from(data);

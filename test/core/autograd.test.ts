@@ -135,3 +135,21 @@ describe('autograd', () => {
     expect(vals(w.grad)).toEqual([2, 4]);
   });
 });
+
+describe('in-place updates', () => {
+  test('copy_ updates parameters under noGrad and is refused while recording', () => {
+    const w = ds.tensor([1, 2], undefined, { requiresGrad: true });
+    w.mul(w).sum().backward();
+    ds.noGrad(() => w.copy_(w.sub(w.grad!.mul(0.5))));
+    expect(vals(w)).toEqual([0, 0]);
+    expect(() => w.copy_(ds.tensor([1, 1]))).toThrow(/wrap it in noGrad/);
+    expect(() => ds.noGrad(() => w.copy_(ds.tensor([1])))).toThrow(/copy_: 'src' has shape \[1\] but the tensor has shape \[2\]/);
+  });
+
+  test('overwriting a tensor saved for backward is detected, not silently wrong', () => {
+    const w = ds.tensor([1, 2], undefined, { requiresGrad: true });
+    const z = w.mul(w).sum(); // mul saves w
+    ds.noGrad(() => w.copy_(ds.tensor([5, 5])));
+    expect(() => z.backward()).toThrow(/saved by 'mul' was modified in place/);
+  });
+});
