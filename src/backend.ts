@@ -18,7 +18,9 @@ export interface DeviceMemory {
 
 /** Memory figures per device type. */
 export interface MemoryInfo {
+  /** Host memory. */
   cpu: DeviceMemory;
+  /** All CUDA devices together. */
   cuda: DeviceMemory;
 }
 
@@ -56,15 +58,28 @@ export function setNumThreads(n: number): void {
   native.setNumThreads(n);
 }
 
-/** The CPU instruction set the kernels use (`active`) and the best the CPU has (`detected`). `DEEPSCOPE_ISA` lowers it. */
-export function cpuInfo(): { detected: string; active: string; threads: number } {
+/** The CPU's instruction sets and threads. */
+export interface CpuInfo {
+  /** The best instruction set the CPU supports: `generic`, `avx2` or `avx512`. */
+  detected: string;
+  /** The one the kernels use: `detected`, lowered by `DEEPSCOPE_ISA`. */
+  active: string;
+  /** Size of the intra-op thread pool. */
+  threads: number;
+}
+
+/** The CPU instruction set the kernels use and the thread pool size. @example cpuInfo().active // 'avx512' */
+export function cpuInfo(): CpuInfo {
   return { ...native.cpuIsa(), threads: native.numThreads() };
 }
 
 /** One row of the native op table. */
 export interface OpTableRow {
+  /** The native op's name (`conv2d`, `relu_backward`, ...). */
   name: string;
+  /** Whether the CPU backend implements it (always, today). */
   cpu: boolean;
+  /** Whether the CUDA backend implements it. */
   cuda: boolean;
 }
 

@@ -151,6 +151,7 @@ export function argmin(x: Tensor, dim?: number, keepdim?: boolean): Tensor {
 export interface VarOptions {
   /** Subtracted from the count in the divisor: 1 (Bessel, the default) or 0 (population). */
   correction?: number;
+  /** Keep the reduced axes with size 1. */
   keepdim?: boolean;
 }
 
