@@ -108,3 +108,25 @@ describe('memory', () => {
     expect(ds.memory().cpu.bytes).toBe(before);
   });
 });
+
+describe('finalizer safety net', () => {
+  test('tensors dropped without dispose are freed by garbage collection', () => {
+    // A child process with --expose-gc, against the built package.
+    const { spawnSync } = require('child_process') as typeof import('child_process');
+    const path = require('path') as typeof import('path');
+    const script = `
+      const ds = require(${JSON.stringify(path.resolve(__dirname, '..', '..', 'lib'))});
+      ds.synchronize();
+      const before = ds.memory().cpu;
+      (function () { for (let i = 0; i < 200; i++) ds.ones([1000]).add(1); })();
+      const during = ds.memory().cpu;
+      const settle = (n) => { global.gc(); if (n === 0) { ds.synchronize(); console.log(JSON.stringify({ before, during, after: ds.memory().cpu })); } else setTimeout(() => settle(n - 1), 10); };
+      settle(20);`;
+    const r = spawnSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const { before, during, after } = JSON.parse(r.stdout);
+    expect(during.bytes - before.bytes).toBe(400 * 4000);
+    expect(after.bytes).toBe(before.bytes);
+    expect(after.tensors).toBe(before.tensors);
+  });
+});
