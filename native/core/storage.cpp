@@ -9,7 +9,7 @@ namespace ds {
 namespace {
 
 struct CpuAllocator final : Allocator {
-  void* allocate(size_t bytes) override {
+  void* allocate(Device, size_t bytes) override {
     if (bytes == 0) return nullptr;
     // 64-byte alignment: a full AVX-512 register or cache line.
     size_t rounded = (bytes + 63) & ~size_t(63);
@@ -17,7 +17,7 @@ struct CpuAllocator final : Allocator {
     if (!p) fail_range("cannot allocate " + std::to_string(bytes) + " bytes of host memory");
     return p;
   }
-  void release(void* ptr, size_t) override { std::free(ptr); }
+  void release(Device, void* ptr, size_t) override { std::free(ptr); }
 };
 
 std::atomic<Allocator*> g_allocators[kNumDeviceTypes];
@@ -45,14 +45,14 @@ MemoryStats memory_stats(DeviceType type) {
 std::shared_ptr<Storage> Storage::allocate(Device device, size_t bytes) {
   Allocator* a = allocator_for(device.type);
   if (!a) fail("no allocator for device " + device.str() + " (is the backend available?)");
-  void* p = a->allocate(bytes);
+  void* p = a->allocate(device, bytes);
   g_bytes[int(device.type)] += int64_t(bytes);
   g_count[int(device.type)] += 1;
   return std::shared_ptr<Storage>(new Storage(device, p, bytes));
 }
 
 Storage::~Storage() {
-  if (ptr_) allocator_for(device_.type)->release(ptr_, bytes_);
+  if (ptr_) allocator_for(device_.type)->release(device_, ptr_, bytes_);
   g_bytes[int(device_.type)] -= int64_t(bytes_);
   g_count[int(device_.type)] -= 1;
 }

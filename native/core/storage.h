@@ -14,8 +14,9 @@ namespace ds {
 
 struct Allocator {
   virtual ~Allocator() = default;
-  virtual void* allocate(size_t bytes) = 0;  // throws ds::Error(Range) when the memory cannot be had
-  virtual void release(void* ptr, size_t bytes) = 0;
+  // Throws ds::Error(Range) when the memory cannot be had.
+  virtual void* allocate(Device device, size_t bytes) = 0;
+  virtual void release(Device device, void* ptr, size_t bytes) = 0;
 };
 
 // Installs the allocator of a device type (the CUDA backend installs its caching allocator at load).

@@ -52,15 +52,16 @@ void require_device(int index) {
     fail_range("cuda:" + std::to_string(index) + " does not exist (" + std::to_string(i.devices.size()) + " devices)");
 }
 
-// Caching allocator: freed blocks go to a per-size free list and are reused by later allocations. Reuse is
-// safe without events because every storage of a device is used only on that device's one in-order stream.
+// Caching allocator: freed blocks go to a per-device, per-size free list and are reused by later
+// allocations. Reuse is safe without events because every storage of a device is used only on that
+// device's one in-order stream.
 class CachingAllocator final : public Allocator {
  public:
-  void* allocate(size_t bytes) override {
+  void* allocate(Device device, size_t bytes) override {
     if (bytes == 0) return nullptr;
+    require_device(device.index);
     size_t size = round(bytes);
-    int dev = 0;
-    cudaGetDevice(&dev);
+    int dev = device.index;
     std::lock_guard<std::mutex> lock(mu_);
     auto it = free_.find({dev, size});
     if (it != free_.end() && !it->second.empty()) {
@@ -70,6 +71,7 @@ class CachingAllocator final : public Allocator {
       return p;
     }
     void* p = nullptr;
+    check(cudaSetDevice(dev), "cudaSetDevice");
     cudaError_t e = cudaMalloc(&p, size);
     if (e != cudaSuccess) {
       cudaGetLastError();
@@ -80,16 +82,15 @@ class CachingAllocator final : public Allocator {
       cudaGetLastError();
       fail_range("CUDA out of memory: cannot allocate " + std::to_string(bytes) + " bytes (" + cudaGetErrorString(e) + ")");
     }
-    owner_[p] = dev;
     reserved_ += int64_t(size);
     allocated_ += int64_t(size);
     return p;
   }
 
-  void release(void* p, size_t bytes) override {
+  void release(Device device, void* p, size_t bytes) override {
     std::lock_guard<std::mutex> lock(mu_);
     size_t size = round(bytes);
-    free_[{owner_[p], size}].push_back(p);
+    free_[{device.index, size}].push_back(p);
     allocated_ -= int64_t(size);
   }
 
@@ -108,9 +109,10 @@ class CachingAllocator final : public Allocator {
 
   void release_cached_locked() {
     for (auto& kv : free_) {
+      if (kv.second.empty()) continue;
+      cudaSetDevice(kv.first.first);
       for (void* p : kv.second) {
         cudaFree(p);
-        owner_.erase(p);
         reserved_ -= int64_t(kv.first.second);
       }
       kv.second.clear();
@@ -119,7 +121,6 @@ class CachingAllocator final : public Allocator {
 
   std::mutex mu_;
   std::map<std::pair<int, size_t>, std::vector<void*>> free_;
-  std::map<void*, int> owner_;
   int64_t allocated_ = 0, reserved_ = 0;
 };
 
@@ -127,16 +128,6 @@ CachingAllocator& caching_allocator() {
   static auto* a = new CachingAllocator();
   return *a;
 }
-
-// The allocator binds the device from the allocating thread (the JS thread), so it is told which first.
-struct DeviceAllocator final : Allocator {
-  void* allocate(size_t bytes) override {
-    require_device(0);
-    check(cudaSetDevice(0), "cudaSetDevice");
-    return caching_allocator().allocate(bytes);
-  }
-  void release(void* p, size_t bytes) override { caching_allocator().release(p, bytes); }
-};
 
 std::mutex g_streams_mu;
 std::map<int, cudaStream_t> g_streams;
@@ -167,10 +158,8 @@ void from_host(Device dst, void* p, const void* host, size_t n) {
   check(cudaStreamSynchronize(s), "cudaStreamSynchronize");
 }
 
-DeviceAllocator g_device_allocator;
-
 const bool g_installed = [] {
-  set_allocator(DeviceType::CUDA, &g_device_allocator);
+  set_allocator(DeviceType::CUDA, &caching_allocator());
   set_stream_factory(DeviceType::CUDA, make_stream);
   set_transfer(DeviceType::CUDA, Transfer{to_host, from_host});
   return true;
