@@ -110,61 +110,44 @@ export function pow(a: Operand, b: Operand): Tensor {
   return out;
 }
 
-// Gradient share of `a` in max/min: 1 where it wins, 1/2 on ties (PyTorch's rule), 0 where it loses.
-function share(wins: Tensor, ties: Tensor): Tensor {
-  return add(wins, mul(ties, 0.5));
+// max/min with PyTorch's gradient rule: the winner takes the gradient, ties split it evenly.
+function extremum(op: 'maximum' | 'minimum', a: Operand, b: Operand): Tensor {
+  const out = binaryRaw(op, a, b);
+  const [ta, tb] = [asTensor(a), asTensor(b)];
+  const wins = op === 'maximum' ? gt : lt;
+  record(op, [ta, tb], [out], [ta, tb], ([g], [sa, sb]) => {
+    const x = sa ?? (a as number);
+    const y = sb ?? (b as number);
+    const half = mul(eq(x, y), 0.5);
+    return [ta && sumTo(mul(g, add(wins(x, y), half)), ta.shape), tb && sumTo(mul(g, add(wins(y, x), half)), tb.shape)];
+  });
+  return out;
 }
 
 /** Elementwise maximum; ties split the gradient evenly. NaN propagates. */
 export function maximum(a: Operand, b: Operand): Tensor {
-  const out = binaryRaw('maximum', a, b);
-  const [ta, tb] = [asTensor(a), asTensor(b)];
-  record('maximum', [ta, tb], [out], [ta, tb], ([g], [sa, sb]) => {
-    const x = sa ?? (a as number);
-    const y = sb ?? (b as number);
-    const ties = eq(x, y);
-    return [ta && sumTo(mul(g, share(gt(x, y), ties)), ta.shape), tb && sumTo(mul(g, share(lt(x, y), ties)), tb.shape)];
-  });
-  return out;
+  return extremum('maximum', a, b);
 }
 
 /** Elementwise minimum; ties split the gradient evenly. NaN propagates. */
 export function minimum(a: Operand, b: Operand): Tensor {
-  const out = binaryRaw('minimum', a, b);
-  const [ta, tb] = [asTensor(a), asTensor(b)];
-  record('minimum', [ta, tb], [out], [ta, tb], ([g], [sa, sb]) => {
-    const x = sa ?? (a as number);
-    const y = sb ?? (b as number);
-    const ties = eq(x, y);
-    return [ta && sumTo(mul(g, share(lt(x, y), ties)), ta.shape), tb && sumTo(mul(g, share(gt(x, y), ties)), tb.shape)];
-  });
-  return out;
+  return extremum('minimum', a, b);
 }
 
-/** a == b as a float32 mask of 0/1 (not differentiable). */
-export function eq(a: Operand, b: Operand): Tensor {
-  return binaryRaw('eq', a, b);
-}
+const comparison = (op: BinaryName) => (a: Operand, b: Operand): Tensor => binaryRaw(op, a, b);
+
+/** a == b as a float32 mask of 0/1 (comparisons are not differentiable). */
+export const eq = comparison('eq');
 /** a != b as a float32 mask. */
-export function ne(a: Operand, b: Operand): Tensor {
-  return binaryRaw('ne', a, b);
-}
+export const ne = comparison('ne');
 /** a < b as a float32 mask. */
-export function lt(a: Operand, b: Operand): Tensor {
-  return binaryRaw('lt', a, b);
-}
+export const lt = comparison('lt');
 /** a <= b as a float32 mask. */
-export function le(a: Operand, b: Operand): Tensor {
-  return binaryRaw('le', a, b);
-}
+export const le = comparison('le');
 /** a > b as a float32 mask. */
-export function gt(a: Operand, b: Operand): Tensor {
-  return binaryRaw('gt', a, b);
-}
+export const gt = comparison('gt');
 /** a >= b as a float32 mask. */
-export function ge(a: Operand, b: Operand): Tensor {
-  return binaryRaw('ge', a, b);
-}
+export const ge = comparison('ge');
 
 /**
  * Picks `a` where `cond` is non-zero, else `b`; all three broadcast together. Gradients flow to the
