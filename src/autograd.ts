@@ -29,7 +29,6 @@ export class GradNode {
   /** @internal */ refs: number;
   /** @internal */ released = false;
   /** @internal Outputs whose gradient is kept (`retainGrad()`). */ retained = new Map<number, Tensor>();
-  private edgesDropped = false;
 
   /** @internal */
   constructor(
@@ -46,22 +45,18 @@ export class GradNode {
 
   /** @internal One fewer owner (an output disposed, or a consumer released). */
   unref(): void {
-    if (--this.refs <= 0) this.release(true);
+    if (--this.refs <= 0) this.release();
   }
 
-  /** @internal Frees saved tensors; with dropEdges, also lets go of the nodes behind it. */
-  release(dropEdges: boolean): void {
-    if (!this.released) {
-      this.released = true;
-      for (const t of this.saved) t?.dispose();
-      this.saved = [];
-      this.fn = null;
-      this.retained.clear();
-    }
-    if (dropEdges && !this.edgesDropped) {
-      this.edgesDropped = true;
-      for (const e of this.edges) if (e && 'node' in e) e.node.unref();
-    }
+  /** @internal Frees the saved tensors and lets go of the nodes behind this one. Idempotent. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    for (const t of this.saved) t?.dispose();
+    this.saved = [];
+    this.fn = null;
+    this.retained.clear();
+    for (const e of this.edges) if (e && 'node' in e) e.node.unref();
   }
 }
 
@@ -224,7 +219,7 @@ function engine(roots: readonly Tensor[], gradients: readonly (Tensor | undefine
       });
       pending.delete(node);
     }
-    if (!opts.retainGraph) for (const node of order) node.release(true);
+    if (!opts.retainGraph) for (const node of order) node.release();
     if (!opts.capture) {
       sums.forEach((g, t) => accumulateInto(t, g));
       return [];
@@ -286,7 +281,6 @@ Tensor.prototype.backward = function (this: Tensor, gradient?: Tensor, options: 
 Tensor.prototype.retainGrad = function (this: Tensor) {
   if (!this.requiresGrad) throw new TypeError('retainGrad: the tensor does not require grad');
   if (this._node) this._node.retained.set(this._outputIndex, this);
-  this._retainGrad = true;
   return this;
 };
 

@@ -36,7 +36,6 @@ export class Tensor implements Disposable {
   /** @internal */ _kept = false;
   /** @internal The op that produced this tensor, if it was recorded. */ _node: GradNode | null = null;
   /** @internal Which output of `_node` this tensor is. */ _outputIndex = 0;
-  /** @internal */ _retainGrad = false;
   /** @internal Internal tensors (saved for backward) are not tracked by scopes or counted. */ _internal: boolean;
 
   /** Size of each axis. */
