@@ -88,3 +88,65 @@ export function convTranspose2d(x: Nd, w: Nd, bias: Nd | null, o: ConvTransposeR
     }
   return out;
 }
+
+/** Gradient of conv2d with respect to its input, from the output gradient gy (plain loops over taps). */
+export function conv2dGradInput(gy: Nd, w: Nd, xShape: number[], o: ConvRefOptions = {}): Nd {
+  const [sh, sw] = o.stride ?? [1, 1];
+  const [pt, , pl] = o.pad ?? [0, 0, 0, 0];
+  const [dh, dw] = o.dilation ?? [1, 1];
+  const g = o.groups ?? 1;
+  const [n, , h, wd] = xShape;
+  const [co, cig, kh, kw] = w.shape;
+  const [, , oh, ow] = gy.shape;
+  const cog = co / g;
+  const dx = Nd.zeros(xShape);
+  for (let b = 0; b < n; b++)
+    for (let f = 0; f < co; f++) {
+      const grp = Math.floor(f / cog);
+      for (let y = 0; y < oh; y++)
+        for (let xo = 0; xo < ow; xo++) {
+          const gv = gy.get(b, f, y, xo);
+          for (let ci = 0; ci < cig; ci++)
+            for (let i = 0; i < kh; i++)
+              for (let j = 0; j < kw; j++) {
+                const iy = y * sh - pt + i * dh;
+                const ix = xo * sw - pl + j * dw;
+                if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
+                const idx = [b, grp * cig + ci, iy, ix];
+                dx.set(idx, dx.get(...idx) + gv * w.get(f, ci, i, j));
+              }
+        }
+    }
+  return dx;
+}
+
+/** Gradient of conv2d with respect to its weight, from x and the output gradient gy. */
+export function conv2dGradWeight(x: Nd, gy: Nd, wShape: number[], o: ConvRefOptions = {}): Nd {
+  const [sh, sw] = o.stride ?? [1, 1];
+  const [pt, , pl] = o.pad ?? [0, 0, 0, 0];
+  const [dh, dw] = o.dilation ?? [1, 1];
+  const g = o.groups ?? 1;
+  const [n, , h, wd] = x.shape;
+  const [co, cig, kh, kw] = wShape;
+  const [, , oh, ow] = gy.shape;
+  const cog = co / g;
+  const dW = Nd.zeros(wShape);
+  for (let f = 0; f < co; f++) {
+    const grp = Math.floor(f / cog);
+    for (let ci = 0; ci < cig; ci++)
+      for (let i = 0; i < kh; i++)
+        for (let j = 0; j < kw; j++) {
+          let s = 0;
+          for (let b = 0; b < n; b++)
+            for (let y = 0; y < oh; y++)
+              for (let xo = 0; xo < ow; xo++) {
+                const iy = y * sh - pt + i * dh;
+                const ix = xo * sw - pl + j * dw;
+                if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
+                s += gy.get(b, f, y, xo) * x.get(b, grp * cig + ci, iy, ix);
+              }
+          dW.set([f, ci, i, j], s);
+        }
+  }
+  return dW;
+}
