@@ -16,6 +16,12 @@
 #include "cpu/gemm.h"
 #include "ops/conv.h"
 
+// im2col/col2im copy short row spans (W floats or fewer): keep GCC from turning those loops into memset /
+// memcpy calls, whose per-call cost exceeds the copy.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-tree-loop-distribute-patterns")
+#endif
+
 namespace ds::cpu {
 namespace {
 
@@ -66,6 +72,14 @@ void for_spans(const Geom& g, int64_t p0, int64_t p1, F&& fn) {
   }
 }
 
+// The taps t in [0, n) whose column ix0 + t·sw lies in [0, W): t in [t0, t1) (t0 <= t1, both in [0, n]).
+inline void valid_taps(int64_t ix0, int64_t sw, int64_t W, int64_t n, int64_t& t0, int64_t& t1) {
+  t0 = ix0 >= 0 ? 0 : (-ix0 + sw - 1) / sw;
+  t1 = ix0 >= W ? 0 : (W - ix0 + sw - 1) / sw;
+  t0 = std::min(t0, n);
+  t1 = std::max(t0, std::min(t1, n));
+}
+
 // col[r, 0:p1-p0] for rows r = (c, ki, kj) of the group's input block xg [Cxg, H, W].
 void im2col(const Geom& g, const float* xg, int64_t p0, int64_t p1, float* col) {
   const int64_t ps = p1 - p0;
@@ -79,16 +93,22 @@ void im2col(const Geom& g, const float* xg, int64_t p0, int64_t p1, float* col) 
         float* d = dst + off;
         const int64_t iy = oh * g.p.stride_h - g.p.pad_top + ki * g.p.dil_h;
         if (iy < 0 || iy >= g.H) {
-          std::memset(d, 0, size_t(n) * sizeof(float));
+          for (int64_t t = 0; t < n; ++t) d[t] = 0.f;
           return;
         }
         const float* row = xc + iy * g.W;
         const int64_t ix0 = ow * g.p.stride_w - g.p.pad_left + kj * g.p.dil_w;
         const int64_t sw = g.p.stride_w;
-        for (int64_t t = 0; t < n; ++t) {
-          const int64_t ix = ix0 + t * sw;
-          d[t] = (ix >= 0 && ix < g.W) ? row[ix] : 0.f;
+        int64_t t0, t1;
+        valid_taps(ix0, sw, g.W, n, t0, t1);
+        // Plain loops: rows are short (a library call per span would cost more than the copy).
+        for (int64_t t = 0; t < t0; ++t) d[t] = 0.f;
+        if (sw == 1) {
+          for (int64_t t = t0; t < t1; ++t) d[t] = row[ix0 + t];
+        } else {
+          for (int64_t t = t0; t < t1; ++t) d[t] = row[ix0 + t * sw];
         }
+        for (int64_t t = t1; t < n; ++t) d[t] = 0.f;
       });
     }
   });
@@ -107,13 +127,16 @@ void col2im_add(const Geom& g, const float* col, int64_t p0, int64_t p1, float* 
         for_spans(g, p0, p1, [&](int64_t oh, int64_t ow, int64_t n, int64_t off) {
           const int64_t iy = oh * g.p.stride_h - g.p.pad_top + ki * g.p.dil_h;
           if (iy < 0 || iy >= g.H) return;
-          float* row = xc + iy * g.W;
           const float* s = src + off;
           const int64_t ix0 = ow * g.p.stride_w - g.p.pad_left + kj * g.p.dil_w;
           const int64_t sw = g.p.stride_w;
-          for (int64_t t = 0; t < n; ++t) {
-            const int64_t ix = ix0 + t * sw;
-            if (ix >= 0 && ix < g.W) row[ix] += s[t];
+          int64_t t0, t1;
+          valid_taps(ix0, sw, g.W, n, t0, t1);
+          float* row = xc + iy * g.W;
+          if (sw == 1) {
+            for (int64_t t = t0; t < t1; ++t) row[ix0 + t] += s[t];
+          } else {
+            for (int64_t t = t0; t < t1; ++t) row[ix0 + t * sw] += s[t];
           }
         });
       }
