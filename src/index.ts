@@ -21,4 +21,6 @@ export * from './ops/creation';
 export * from './ops/elementwise';
 export * from './ops/reduce';
 export * from './ops/layout';
+export * from './ops/matmul';
+export * from './ops/conv';
 export * as nn from './nn';

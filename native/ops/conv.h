@@ -1,0 +1,37 @@
+// 2-D convolution on NCHW float32 through the GEMM: per (sample, group), a bounded im2col segment of the
+// input times the group's weight matrix. convTranspose2d reuses the three kernels (its forward is
+// conv2d_backward_data, its backward data is conv2d, its backward weight is conv2d_backward_weight with the
+// roles of input and gradient swapped).
+#pragma once
+#include <cstdint>
+
+#include "core/attrs.h"
+#include "core/tensor_ref.h"
+
+namespace ds {
+
+// Geometry of a convolution x[N, Cx, H, W] -> y[N, Cy, OH, OW] with weight [Cy, Cx/groups, kH, kW]. Only the
+// top/left padding is needed: the bottom/right padding is implied by the output size (asymmetric padding
+// and convTranspose's outputPadding both come out of that).
+struct Conv2dParams {
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t pad_top = 0, pad_left = 0;
+  int64_t dil_h = 1, dil_w = 1;
+  int64_t groups = 1;
+  // attrs: stride [h, w], padding [top, left], dilation [h, w], groups.
+  static Conv2dParams from(const Attrs& a);
+};
+
+namespace cpu {
+// y = conv(x, w) + bias (bias[Cy] may be undefined).
+void conv2d_forward(const TensorRef& x, const TensorRef& w, const TensorRef& bias, const TensorRef& y,
+                    const Conv2dParams& p);
+// dx[N, Cx, H, W] = conv2d's gradient w.r.t. its input, from gy[N, Cy, OH, OW] and w; the sizes come from
+// the tensors. With bias[Cx] defined it is added (convTranspose2d's forward).
+void conv2d_backward_data(const TensorRef& gy, const TensorRef& w, const TensorRef& bias, const TensorRef& dx,
+                          const Conv2dParams& p);
+// dw[Cy, Cx/groups, kH, kW] = conv2d's gradient w.r.t. its weight, from x and gy.
+void conv2d_backward_weight(const TensorRef& x, const TensorRef& gy, const TensorRef& dw, const Conv2dParams& p);
+}  // namespace cpu
+
+}  // namespace ds
