@@ -6,3 +6,4 @@
 export { relu, leakyRelu, elu, sigmoid, tanh, hardtanh, softplus, gelu } from '../ops/elementwise';
 export { linear } from '../ops/matmul';
 export { conv2d, convTranspose2d } from '../ops/conv';
+export { flatten } from '../ops/layout';
