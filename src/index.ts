@@ -21,4 +21,7 @@ export * from './ops/creation';
 export * from './ops/elementwise';
 export * from './ops/reduce';
 export * from './ops/layout';
+export * from './ops/softmax';
+export * from './ops/loss';
+export * from './ops/indexing';
 export * as nn from './nn';

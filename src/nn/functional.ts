@@ -4,3 +4,21 @@
  * @module
  */
 export { relu, leakyRelu, elu, sigmoid, tanh, hardtanh, softplus, gelu } from '../ops/elementwise';
+export { softmax, logSoftmax } from '../ops/softmax';
+export {
+  crossEntropy,
+  nllLoss,
+  mseLoss,
+  l1Loss,
+  smoothL1Loss,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  type LossReduction,
+  type CrossEntropyOptions,
+  type NllLossOptions,
+  type ReductionOptions,
+  type SmoothL1Options,
+  type BceOptions,
+  type BceWithLogitsOptions,
+} from '../ops/loss';
+export { pad, type PadOptions, type PadMode } from '../ops/indexing';
