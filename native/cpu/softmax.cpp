@@ -196,10 +196,10 @@ void nll_forward(const TensorRef& x, const TensorRef& target, const TensorRef& w
       const float* row = xs + nn * g.C * g.S + s;
       double lse = row_lse(row, g.C, g.S, p.from_logits);
       double wt = w ? double(w[t]) : 1.0;
-      double l = -wt * (double(row[t * g.S]) - lse);
+      double l = wt * (lse - double(row[t * g.S]));
       if (eps != 0) {
         double smooth = 0;
-        for (int64_t c = 0; c < g.C; ++c) smooth -= (w ? double(w[c]) : 1.0) * (double(row[c * g.S]) - lse);
+        for (int64_t c = 0; c < g.C; ++c) smooth += (w ? double(w[c]) : 1.0) * (lse - double(row[c * g.S]));
         l = (1 - eps) * l + eps / double(g.C) * smooth;
       }
       per[size_t(k)] = l;
