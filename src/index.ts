@@ -23,4 +23,7 @@ export * from './ops/reduce';
 export * from './ops/layout';
 export * from './ops/matmul';
 export * from './ops/conv';
+export * from './ops/softmax';
+export * from './ops/loss';
+export * from './ops/indexing';
 export * as nn from './nn';

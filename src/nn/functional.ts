@@ -6,3 +6,21 @@
 export { relu, leakyRelu, elu, sigmoid, tanh, hardtanh, softplus, gelu } from '../ops/elementwise';
 export { linear } from '../ops/matmul';
 export { conv2d, convTranspose2d } from '../ops/conv';
+export { softmax, logSoftmax } from '../ops/softmax';
+export {
+  crossEntropy,
+  nllLoss,
+  mseLoss,
+  l1Loss,
+  smoothL1Loss,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  type LossReduction,
+  type CrossEntropyOptions,
+  type NllLossOptions,
+  type ReductionOptions,
+  type SmoothL1Options,
+  type BceOptions,
+  type BceWithLogitsOptions,
+} from '../ops/loss';
+export { pad, type PadOptions, type PadMode } from '../ops/indexing';
