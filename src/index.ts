@@ -21,4 +21,8 @@ export * from './ops/creation';
 export * from './ops/elementwise';
 export * from './ops/reduce';
 export * from './ops/layout';
+export * from './ops/pool';
+export * from './ops/norm';
+export * from './ops/resample';
+export * from './ops/dropout';
 export * as nn from './nn';
