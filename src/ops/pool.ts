@@ -11,18 +11,18 @@ import { reshape } from './layout';
 import { checkDtype, checkRank, checkTensor, empty, run } from './util';
 
 /** One size for both spatial axes, or `[h, w]`. */
-export type Size2 = number | readonly [number, number];
+export type PoolSize = number | readonly [number, number];
 
 /** Options of {@link maxPool2d}. */
 export interface MaxPool2dOptions {
   /** Window size. */
-  kernelSize: Size2;
+  kernelSize: PoolSize;
   /** Step between windows; `kernelSize` by default (also when null). */
-  stride?: Size2 | null;
+  stride?: PoolSize | null;
   /** Implicit -∞ padding on each side; at most half the kernel size. Default 0. */
-  padding?: Size2;
+  padding?: PoolSize;
   /** Spacing between window elements. Default 1. */
-  dilation?: Size2;
+  dilation?: PoolSize;
   /** Round the output size up instead of down (the last window must still start inside the input or the left padding). */
   ceilMode?: boolean;
   /** Also return the int32 argmax indices (flat within each H×W plane). */
@@ -32,11 +32,11 @@ export interface MaxPool2dOptions {
 /** Options of {@link avgPool2d}. */
 export interface AvgPool2dOptions {
   /** Window size. */
-  kernelSize: Size2;
+  kernelSize: PoolSize;
   /** Step between windows; `kernelSize` by default (also when null). */
-  stride?: Size2 | null;
+  stride?: PoolSize | null;
   /** Implicit zero padding on each side; at most half the kernel size. Default 0. */
-  padding?: Size2;
+  padding?: PoolSize;
   /** Round the output size up instead of down. Default false. */
   ceilMode?: boolean;
   /** Count padded positions in the divisor. Default true. */
