@@ -26,4 +26,8 @@ export * from './ops/conv';
 export * from './ops/softmax';
 export * from './ops/loss';
 export * from './ops/indexing';
+export * from './ops/pool';
+export * from './ops/norm';
+export * from './ops/resample';
+export * from './ops/dropout';
 export * as nn from './nn';

@@ -24,3 +24,7 @@ export {
   type BceWithLogitsOptions,
 } from '../ops/loss';
 export { pad, type PadOptions, type PadMode } from '../ops/indexing';
+export { maxPool2d, avgPool2d, adaptiveAvgPool2d, adaptiveMaxPool2d } from '../ops/pool';
+export { batchNorm, localResponseNorm } from '../ops/norm';
+export { interpolate, upsample } from '../ops/resample';
+export { dropout, dropout2d } from '../ops/dropout';
