@@ -8,24 +8,11 @@
 
 #include "core/error.h"
 #include "core/thread_pool.h"
+#include "cpu/planes.h"
 #include "ops/pool.h"
 
 namespace ds::cpu {
 namespace {
-
-constexpr int64_t kWork = 1 << 13;  // rough element visits per parallel chunk
-
-struct Dims {
-  int64_t planes, H, W, OH, OW;
-};
-
-Dims dims_of(const TensorRef& in, const TensorRef& out, const char* op) {
-  DS_CHECK(in.ndim == 4 && out.ndim == 4, std::string(op) + ": tensors must be 4-D");
-  DS_CHECK(in.shape[0] == out.shape[0] && in.shape[1] == out.shape[1], std::string(op) + ": batch/channels differ");
-  return {in.shape[0] * in.shape[1], in.shape[2], in.shape[3], out.shape[2], out.shape[3]};
-}
-
-int64_t grain_for(int64_t per_item) { return std::max<int64_t>(1, kWork / std::max<int64_t>(1, per_item)); }
 
 // Adaptive window bounds (PyTorch): [floor(i·in/out), ceil((i+1)·in/out)).
 inline int64_t a_start(int64_t i, int64_t out, int64_t in) { return (i * in) / out; }
@@ -52,12 +39,12 @@ inline AvgWin avg_window(int64_t oh, int64_t ow, int64_t H, int64_t W, const Poo
 }  // namespace
 
 void max_pool2d(const TensorRef& x, const TensorRef& y, const TensorRef& idx, const Pool2dParams& p) {
-  Dims d = dims_of(x, y, "max_pool2d");
+  PlaneDims d = plane_dims(x, y, "max_pool2d");
   DS_CHECK(idx.dtype == DType::i32 && idx.numel() == y.numel(), "max_pool2d: indices shape");
   const float* xs = x.f32();
   float* ys = y.f32();
   int32_t* is = idx.i32();
-  parallel_for(0, d.planes * d.OH, grain_for(d.OW * p.kh * p.kw), [&](int64_t lo, int64_t hi) {
+  parallel_for(0, d.planes * d.OH, plane_grain(d.OW * p.kh * p.kw), [&](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; ++r) {
       int64_t plane = r / d.OH, oh = r % d.OH;
       const float* xp = xs + plane * d.H * d.W;
@@ -87,13 +74,13 @@ void max_pool2d(const TensorRef& x, const TensorRef& y, const TensorRef& idx, co
 }
 
 void max_pool2d_backward(const TensorRef& gy, const TensorRef& idx, const TensorRef& gx) {
-  Dims d = dims_of(gx, gy, "max_pool2d_backward");
+  PlaneDims d = plane_dims(gx, gy, "max_pool2d_backward");
   DS_CHECK(idx.numel() == gy.numel(), "max_pool2d_backward: indices shape");
   const float* g = gy.f32();
   const int32_t* is = idx.i32();
   float* out = gx.f32();
   int64_t HW = d.H * d.W, OHW = d.OH * d.OW;
-  parallel_for(0, d.planes, grain_for(HW + OHW), [&](int64_t lo, int64_t hi) {
+  parallel_for(0, d.planes, plane_grain(HW + OHW), [&](int64_t lo, int64_t hi) {
     for (int64_t plane = lo; plane < hi; ++plane) {
       float* op = out + plane * HW;
       std::fill(op, op + HW, 0.f);
@@ -108,10 +95,10 @@ void max_pool2d_backward(const TensorRef& gy, const TensorRef& idx, const Tensor
 }
 
 void avg_pool2d(const TensorRef& x, const TensorRef& y, const Pool2dParams& p) {
-  Dims d = dims_of(x, y, "avg_pool2d");
+  PlaneDims d = plane_dims(x, y, "avg_pool2d");
   const float* xs = x.f32();
   float* ys = y.f32();
-  parallel_for(0, d.planes * d.OH, grain_for(d.OW * p.kh * p.kw), [&](int64_t lo, int64_t hi) {
+  parallel_for(0, d.planes * d.OH, plane_grain(d.OW * p.kh * p.kw), [&](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; ++r) {
       int64_t plane = r / d.OH, oh = r % d.OH;
       const float* xp = xs + plane * d.H * d.W;
@@ -127,11 +114,11 @@ void avg_pool2d(const TensorRef& x, const TensorRef& y, const Pool2dParams& p) {
 }
 
 void avg_pool2d_backward(const TensorRef& gy, const TensorRef& gx, const Pool2dParams& p) {
-  Dims d = dims_of(gx, gy, "avg_pool2d_backward");
+  PlaneDims d = plane_dims(gx, gy, "avg_pool2d_backward");
   const float* g = gy.f32();
   float* out = gx.f32();
   int64_t HW = d.H * d.W, OHW = d.OH * d.OW;
-  parallel_for(0, d.planes, grain_for(HW + OHW * p.kh * p.kw), [&](int64_t lo, int64_t hi) {
+  parallel_for(0, d.planes, plane_grain(HW + OHW * p.kh * p.kw), [&](int64_t lo, int64_t hi) {
     for (int64_t plane = lo; plane < hi; ++plane) {
       float* op = out + plane * HW;
       std::fill(op, op + HW, 0.f);
@@ -148,12 +135,12 @@ void avg_pool2d_backward(const TensorRef& gy, const TensorRef& gx, const Pool2dP
 }
 
 void adaptive_avg_pool2d(const TensorRef& x, const TensorRef& y) {
-  Dims d = dims_of(x, y, "adaptive_avg_pool2d");
+  PlaneDims d = plane_dims(x, y, "adaptive_avg_pool2d");
   DS_CHECK(d.OH > 0 && d.OW > 0, "adaptive_avg_pool2d: empty output");
   const float* xs = x.f32();
   float* ys = y.f32();
   int64_t kh = (d.H + d.OH - 1) / d.OH + 1, kw = (d.W + d.OW - 1) / d.OW + 1;
-  parallel_for(0, d.planes * d.OH, grain_for(d.OW * kh * kw), [&](int64_t lo, int64_t hi) {
+  parallel_for(0, d.planes * d.OH, plane_grain(d.OW * kh * kw), [&](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; ++r) {
       int64_t plane = r / d.OH, oh = r % d.OH;
       const float* xp = xs + plane * d.H * d.W;
@@ -170,11 +157,11 @@ void adaptive_avg_pool2d(const TensorRef& x, const TensorRef& y) {
 }
 
 void adaptive_avg_pool2d_backward(const TensorRef& gy, const TensorRef& gx) {
-  Dims d = dims_of(gx, gy, "adaptive_avg_pool2d_backward");
+  PlaneDims d = plane_dims(gx, gy, "adaptive_avg_pool2d_backward");
   const float* g = gy.f32();
   float* out = gx.f32();
   int64_t HW = d.H * d.W, OHW = d.OH * d.OW;
-  parallel_for(0, d.planes, grain_for(2 * HW + OHW), [&](int64_t lo, int64_t hi) {
+  parallel_for(0, d.planes, plane_grain(2 * HW + OHW), [&](int64_t lo, int64_t hi) {
     for (int64_t plane = lo; plane < hi; ++plane) {
       float* op = out + plane * HW;
       std::fill(op, op + HW, 0.f);
@@ -193,14 +180,14 @@ void adaptive_avg_pool2d_backward(const TensorRef& gy, const TensorRef& gx) {
 }
 
 void adaptive_max_pool2d(const TensorRef& x, const TensorRef& y, const TensorRef& idx) {
-  Dims d = dims_of(x, y, "adaptive_max_pool2d");
+  PlaneDims d = plane_dims(x, y, "adaptive_max_pool2d");
   DS_CHECK(d.OH > 0 && d.OW > 0 && d.H > 0 && d.W > 0, "adaptive_max_pool2d: empty input or output");
   DS_CHECK(idx.dtype == DType::i32 && idx.numel() == y.numel(), "adaptive_max_pool2d: indices shape");
   const float* xs = x.f32();
   float* ys = y.f32();
   int32_t* is = idx.i32();
   int64_t kh = (d.H + d.OH - 1) / d.OH + 1, kw = (d.W + d.OW - 1) / d.OW + 1;
-  parallel_for(0, d.planes * d.OH, grain_for(d.OW * kh * kw), [&](int64_t lo, int64_t hi) {
+  parallel_for(0, d.planes * d.OH, plane_grain(d.OW * kh * kw), [&](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; ++r) {
       int64_t plane = r / d.OH, oh = r % d.OH;
       const float* xp = xs + plane * d.H * d.W;

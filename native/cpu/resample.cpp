@@ -7,23 +7,11 @@
 
 #include "core/error.h"
 #include "core/thread_pool.h"
+#include "cpu/planes.h"
 #include "ops/resample.h"
 
 namespace ds::cpu {
 namespace {
-
-constexpr int64_t kWork = 1 << 14;
-
-struct Dims {
-  int64_t planes, H, W, OH, OW;
-};
-
-Dims dims_of(const TensorRef& in, const TensorRef& out, const char* op) {
-  DS_CHECK(in.ndim == 4 && out.ndim == 4, std::string(op) + ": tensors must be 4-D");
-  DS_CHECK(in.shape[0] == out.shape[0] && in.shape[1] == out.shape[1], std::string(op) + ": batch/channels differ");
-  DS_CHECK(in.shape[2] > 0 && in.shape[3] > 0, std::string(op) + ": empty input plane");
-  return {in.shape[0] * in.shape[1], in.shape[2], in.shape[3], out.shape[2], out.shape[3]};
-}
 
 // PyTorch's compute_scales_value: 1/scale when a scale factor was given, else input/output (float32).
 float scales_value(double scale, int64_t in, int64_t out) {
@@ -65,16 +53,14 @@ std::vector<Lerp> linear_table(int64_t in, int64_t out, bool align, double scale
   return t;
 }
 
-int64_t grain_for(int64_t per_item) { return std::max<int64_t>(1, kWork / std::max<int64_t>(1, per_item)); }
-
 }  // namespace
 
 void upsample_nearest2d(const TensorRef& x, const TensorRef& y, const ResampleParams& p) {
-  Dims d = dims_of(x, y, "upsample_nearest2d");
+  PlaneDims d = plane_dims(x, y, "upsample_nearest2d");
   auto th = nearest_table(d.H, d.OH, p.scale_h), tw = nearest_table(d.W, d.OW, p.scale_w);
   const float* xs = x.f32();
   float* ys = y.f32();
-  parallel_for(0, d.planes * d.OH, grain_for(d.OW), [&](int64_t lo, int64_t hi) {
+  parallel_for(0, d.planes * d.OH, plane_grain(d.OW), [&](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; ++r) {
       int64_t plane = r / d.OH, oh = r % d.OH;
       const float* row = xs + (plane * d.H + th[size_t(oh)]) * d.W;
@@ -85,12 +71,12 @@ void upsample_nearest2d(const TensorRef& x, const TensorRef& y, const ResamplePa
 }
 
 void upsample_nearest2d_backward(const TensorRef& gy, const TensorRef& gx, const ResampleParams& p) {
-  Dims d = dims_of(gx, gy, "upsample_nearest2d_backward");
+  PlaneDims d = plane_dims(gx, gy, "upsample_nearest2d_backward");
   auto th = nearest_table(d.H, d.OH, p.scale_h), tw = nearest_table(d.W, d.OW, p.scale_w);
   const float* g = gy.f32();
   float* out = gx.f32();
   int64_t HW = d.H * d.W, OHW = d.OH * d.OW;
-  parallel_for(0, d.planes, grain_for(HW + OHW), [&](int64_t lo, int64_t hi) {
+  parallel_for(0, d.planes, plane_grain(HW + OHW), [&](int64_t lo, int64_t hi) {
     for (int64_t plane = lo; plane < hi; ++plane) {
       float* op = out + plane * HW;
       std::fill(op, op + HW, 0.f);
@@ -104,12 +90,12 @@ void upsample_nearest2d_backward(const TensorRef& gy, const TensorRef& gx, const
 }
 
 void upsample_bilinear2d(const TensorRef& x, const TensorRef& y, const ResampleParams& p) {
-  Dims d = dims_of(x, y, "upsample_bilinear2d");
+  PlaneDims d = plane_dims(x, y, "upsample_bilinear2d");
   auto th = linear_table(d.H, d.OH, p.align_corners, p.scale_h);
   auto tw = linear_table(d.W, d.OW, p.align_corners, p.scale_w);
   const float* xs = x.f32();
   float* ys = y.f32();
-  parallel_for(0, d.planes * d.OH, grain_for(4 * d.OW), [&](int64_t lo, int64_t hi) {
+  parallel_for(0, d.planes * d.OH, plane_grain(4 * d.OW), [&](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; ++r) {
       int64_t plane = r / d.OH, oh = r % d.OH;
       const Lerp& h = th[size_t(oh)];
@@ -125,13 +111,13 @@ void upsample_bilinear2d(const TensorRef& x, const TensorRef& y, const ResampleP
 }
 
 void upsample_bilinear2d_backward(const TensorRef& gy, const TensorRef& gx, const ResampleParams& p) {
-  Dims d = dims_of(gx, gy, "upsample_bilinear2d_backward");
+  PlaneDims d = plane_dims(gx, gy, "upsample_bilinear2d_backward");
   auto th = linear_table(d.H, d.OH, p.align_corners, p.scale_h);
   auto tw = linear_table(d.W, d.OW, p.align_corners, p.scale_w);
   const float* g = gy.f32();
   float* out = gx.f32();
   int64_t HW = d.H * d.W, OHW = d.OH * d.OW;
-  parallel_for(0, d.planes, grain_for(HW + 4 * OHW), [&](int64_t lo, int64_t hi) {
+  parallel_for(0, d.planes, plane_grain(HW + 4 * OHW), [&](int64_t lo, int64_t hi) {
     for (int64_t plane = lo; plane < hi; ++plane) {
       float* op = out + plane * HW;
       std::fill(op, op + HW, 0.f);

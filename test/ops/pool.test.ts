@@ -1,7 +1,7 @@
 import * as ds from '../../src';
 import { Nd } from '../reference/nd';
 import * as ref from '../reference/pool';
-import { gradcheck, randNd, randint, rng, toTensor } from '../helpers';
+import { gradcheck, randNd, randint, rng, toTensor, expectError } from '../helpers';
 
 // Tolerances (normalised error, see helpers.normError).
 // - Max pooling forward is exact (0): it selects float32 inputs that the reference sees unchanged.
@@ -202,10 +202,6 @@ describe('adaptive pooling', () => {
 
 describe('pooling argument errors', () => {
   const x = ds.zeros([1, 2, 5, 5]);
-  const expectError = (f: () => unknown, cls: ErrorConstructor, msg: RegExp) => {
-    expect(f).toThrow(cls);
-    expect(f).toThrow(msg);
-  };
 
   test('non-tensors, dtypes and ranks', () => {
     expectError(() => ds.maxPool2d([1, 2] as unknown as ds.Tensor, { kernelSize: 2 }), TypeError, /maxPool2d: argument 'input' must be a Tensor, got an array/);
