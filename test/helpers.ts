@@ -145,3 +145,16 @@ export function broadcastableTo(r: () => number, shape: number[]): number[] {
   const drop = randint(r, 0, shape.length);
   return shape.slice(drop).map((d) => (r() < 0.3 ? 1 : d));
 }
+
+/** Asserts that `f` throws an error of class `cls` (by name: native errors come from another realm) whose message contains every part. */
+export function expectError(f: () => unknown, cls: typeof TypeError | typeof RangeError, ...parts: (string | RegExp)[]): void {
+  let err: unknown;
+  try {
+    f();
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeDefined();
+  expect((err as Error).name).toBe(cls.name);
+  for (const p of parts) expect((err as Error).message).toMatch(p);
+}

@@ -7,3 +7,25 @@ export { relu, leakyRelu, elu, sigmoid, tanh, hardtanh, softplus, gelu } from '.
 export { linear } from '../ops/matmul';
 export { conv2d, convTranspose2d } from '../ops/conv';
 export { flatten } from '../ops/layout';
+export { softmax, logSoftmax } from '../ops/softmax';
+export {
+  crossEntropy,
+  nllLoss,
+  mseLoss,
+  l1Loss,
+  smoothL1Loss,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  type LossReduction,
+  type CrossEntropyOptions,
+  type NllLossOptions,
+  type ReductionOptions,
+  type SmoothL1Options,
+  type BceOptions,
+  type BceWithLogitsOptions,
+} from '../ops/loss';
+export { pad, type PadOptions, type PadMode } from '../ops/indexing';
+export { maxPool2d, avgPool2d, adaptiveAvgPool2d, adaptiveMaxPool2d } from '../ops/pool';
+export { batchNorm, localResponseNorm } from '../ops/norm';
+export { interpolate, upsample } from '../ops/resample';
+export { dropout, dropout2d } from '../ops/dropout';

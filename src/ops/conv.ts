@@ -8,7 +8,7 @@ import { Tensor, fmtShape } from '../tensor';
 import { record } from '../autograd';
 import { Attrs } from '../native';
 import { sum } from './reduce';
-import { checkDtype, checkSameDevice, checkTensor, empty, run } from './util';
+import { checkDtype, checkSameDevice, checkTensor, run1 } from './util';
 
 /** One number for both spatial axes, or `[h, w]`. */
 export type Size2 = number | readonly [number, number];
@@ -145,17 +145,6 @@ function attrsOf(g: { stride: [number, number]; dilation: [number, number]; grou
   return { stride: g.stride, padding: [top, left], dilation: g.dilation, groups: g.groups };
 }
 
-function runInto(op: string, inputs: (Tensor | null)[], shape: number[], attrs: Attrs, device: Tensor['device']): Tensor {
-  const out = empty(shape, 'float32', device);
-  try {
-    run(op, inputs, [out], attrs);
-  } catch (e) {
-    out.dispose();
-    throw e;
-  }
-  return out;
-}
-
 /**
  * 2-D convolution (cross-correlation, as in PyTorch) of `input` [N, C_in, H, W] with `weight`
  * [C_out, C_in/groups, kH, kW], plus `bias` [C_out]. Result [N, C_out, H_out, W_out] with
@@ -172,11 +161,11 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
   const [x, w, b] = checkArgs(op, input, weight, bias, (t) => t.shape[0]);
   const g = conv2dGeometry(x, w, options ?? {});
   const attrs = attrsOf(g, g.pad[0], g.pad[2]);
-  const out = runInto(op, [x, w, b], [x.shape[0], w.shape[0], g.out[0], g.out[1]], attrs, x.device);
+  const out = run1(op, [x, w, b], [x.shape[0], w.shape[0], g.out[0], g.out[1]], 'float32', x.device, attrs);
   const [gx, gw] = [x.requiresGrad, w.requiresGrad];
   record(op, [x, w, b], [out], [gw ? x : null, gx ? w : null], ([gy], [sx, sw]) => [
-    gx ? runInto('conv2d_backward_data', [gy, sw, null], [...x.shape], attrs, gy.device) : null,
-    gw ? runInto('conv2d_backward_weight', [sx, gy], [...w.shape], attrs, gy.device) : null,
+    gx ? run1('conv2d_backward_data', [gy, sw, null], [...x.shape], 'float32', gy.device, attrs) : null,
+    gw ? run1('conv2d_backward_weight', [sx, gy], [...w.shape], 'float32', gy.device, attrs) : null,
     b?.requiresGrad ? sum(gy, [0, 2, 3]) : null,
   ]);
   return out;
@@ -221,11 +210,11 @@ export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | n
     );
   }
   const attrs = attrsOf({ stride, dilation, groups }, padding[0], padding[1]);
-  const y = runInto('conv2d_backward_data', [x, w, b], [n, coutG * groups, out[0], out[1]], attrs, x.device);
+  const y = run1('conv2d_backward_data', [x, w, b], [n, coutG * groups, out[0], out[1]], 'float32', x.device, attrs);
   const [gx, gw] = [x.requiresGrad, w.requiresGrad];
   record(op, [x, w, b], [y], [gw ? x : null, gx ? w : null], ([gy], [sx, sw]) => [
-    gx ? runInto('conv2d', [gy, sw, null], [...x.shape], attrs, gy.device) : null,
-    gw ? runInto('conv2d_backward_weight', [gy, sx], [...w.shape], attrs, gy.device) : null,
+    gx ? run1('conv2d', [gy, sw, null], [...x.shape], 'float32', gy.device, attrs) : null,
+    gw ? run1('conv2d_backward_weight', [gy, sx], [...w.shape], 'float32', gy.device, attrs) : null,
     b?.requiresGrad ? sum(gy, [0, 2, 3]) : null,
   ]);
   return y;

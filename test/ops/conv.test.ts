@@ -1,6 +1,6 @@
 import * as ds from '../../src';
 import * as ref from '../reference/conv';
-import { expectClose, gradcheck, randNd, rng, toTensor } from '../helpers';
+import { expectClose, gradcheck, randNd, rng, toTensor, expectError } from '../helpers';
 import { cases as convCases } from '../backend/cases/conv';
 
 // Tolerances (normalised error: max abs error / max |expected|).
@@ -201,16 +201,6 @@ describe('larger convolutions (im2col segments, packed GEMM, threads)', () => {
 
 describe('conv2d, convTranspose2d: argument errors', () => {
   const t = (shape: number[]) => ds.zeros(shape);
-  const expectError = (f: () => unknown, cls: typeof TypeError | typeof RangeError, ...parts: string[]) => {
-    let err: unknown;
-    try {
-      f();
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(cls);
-    for (const p of parts) expect((err as Error).message).toContain(p);
-  };
 
   test('non-tensors, wrong dtypes and bad option types are TypeErrors', () => {
     expectError(() => ds.conv2d({} as ds.Tensor, t([1, 1, 1, 1])), TypeError, 'conv2d', "'input'");

@@ -4,7 +4,7 @@ import * as ds from '../../src';
 import { Nd } from '../reference/nd';
 import * as ref from '../reference/matmul';
 import { conv2d as convRef } from '../reference/conv';
-import { expectClose, gradcheck, normError, randNd, randint, rng, toTensor } from '../helpers';
+import { expectClose, gradcheck, normError, randNd, randint, rng, toTensor, expectError } from '../helpers';
 import { cases as matmulCases } from '../backend/cases/matmul';
 
 // Tolerances (normalised error: max abs error / max |expected|).
@@ -265,16 +265,6 @@ describe('ISA fallback', () => {
 
 describe('matmul, mm, bmm, linear: argument errors', () => {
   const t = (shape: number[]) => ds.zeros(shape);
-  const expectError = (f: () => unknown, cls: typeof TypeError | typeof RangeError, ...parts: string[]) => {
-    let err: unknown;
-    try {
-      f();
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(cls);
-    for (const p of parts) expect((err as Error).message).toContain(p);
-  };
 
   test('non-tensors and wrong dtypes are TypeErrors', () => {
     expectError(() => ds.matmul([1, 2] as unknown as ds.Tensor, t([2])), TypeError, 'matmul', "'a'");
