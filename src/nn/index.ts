@@ -33,3 +33,14 @@ export { Conv2d, ConvTranspose2d, type Conv2dLayerOptions, type ConvTranspose2dL
 export { ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Hardtanh, Softplus, GELU, type HardtanhOptions, type SoftplusOptions } from './layers/activation';
 export { Sequential, ModuleList, ModuleDict } from './layers/container';
 export { Flatten, Identity } from './layers/flatten';
+export { Softmax, LogSoftmax } from './layers/activation';
+export {
+  BatchNorm1d,
+  BatchNorm2d,
+  LocalResponseNorm,
+  type BatchNormLayerOptions,
+  type LocalResponseNormLayerOptions,
+} from './layers/normalization';
+export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, type MaxPool2dLayerOptions, type AvgPool2dLayerOptions } from './layers/pooling';
+export { Dropout, Dropout2d, type DropoutLayerOptions } from './layers/dropout';
+export { Upsample, type UpsampleOptions } from './layers/upsampling';

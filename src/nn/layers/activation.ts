@@ -4,6 +4,7 @@
  */
 import { Tensor } from '../../tensor';
 import { elu, gelu, hardtanh, leakyRelu, relu, sigmoid, softplus, tanh } from '../../ops/elementwise';
+import { logSoftmax, softmax } from '../../ops/softmax';
 import { Module } from '../module';
 import { numArg, optionsArg } from './util';
 
@@ -137,5 +138,51 @@ export class GELU extends Module {
   /** Applies the activation. */
   override forward(x: Tensor): Tensor {
     return gelu(x);
+  }
+}
+
+/**
+ * softmax along `dim`: each slice along it becomes probabilities that sum to 1.
+ * @example new nn.Softmax(1).call(logits) // [N, C] rows summing to 1
+ */
+export class Softmax extends Module {
+  /** The axis normalised. */
+  readonly dim: number;
+  /** @param dim the axis (negative counts from the end) */
+  constructor(dim: number) {
+    super();
+    if (typeof dim !== 'number' || !Number.isInteger(dim)) throw new TypeError(`Softmax: 'dim' must be an integer, got ${JSON.stringify(dim)}`);
+    this.dim = dim;
+  }
+  /** Applies softmax. */
+  override forward(x: Tensor): Tensor {
+    return softmax(x, this.dim);
+  }
+  /** `dim=…`. */
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}
+
+/**
+ * log(softmax(x)) along `dim`, computed stably; pairs with `nllLoss`.
+ * @example new nn.LogSoftmax(1)
+ */
+export class LogSoftmax extends Module {
+  /** The axis normalised. */
+  readonly dim: number;
+  /** @param dim the axis (negative counts from the end) */
+  constructor(dim: number) {
+    super();
+    if (typeof dim !== 'number' || !Number.isInteger(dim)) throw new TypeError(`LogSoftmax: 'dim' must be an integer, got ${JSON.stringify(dim)}`);
+    this.dim = dim;
+  }
+  /** Applies log-softmax. */
+  override forward(x: Tensor): Tensor {
+    return logSoftmax(x, this.dim);
+  }
+  /** `dim=…`. */
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
   }
 }
