@@ -488,14 +488,16 @@ export class Module {
   // then each child's, recursively. Shared tensors appear under every name.
   private stateEntries(): [string, Tensor][] {
     const out: [string, Tensor][] = [];
-    const walk = (m: Module, prefix: string, seen: Set<Module>) => {
-      if (seen.has(m)) return;
-      seen.add(m);
+    const path = new Set<Module>(); // the modules on the current path: a cycle is an error, sharing is not
+    const walk = (m: Module, prefix: string) => {
+      if (path.has(m)) throw new Error(`stateDict: the module tree has a cycle at '${prefix.slice(0, -1)}'`);
+      path.add(m);
       for (const [n, t] of m._parameters) if (t) out.push([prefix + n, t]);
       for (const [n, t] of m._buffers) if (t && !m._nonPersistent.has(n)) out.push([prefix + n, t]);
-      for (const [n, c] of m._modules) if (c) walk(c, `${prefix}${n}.`, seen);
+      for (const [n, c] of m._modules) if (c) walk(c, `${prefix}${n}.`);
+      path.delete(m);
     };
-    walk(this, '', new Set());
+    walk(this, '');
     return out;
   }
 
