@@ -5,7 +5,7 @@
  */
 export { relu, leakyRelu, elu, sigmoid, tanh, hardtanh, softplus, gelu } from '../ops/elementwise';
 export { linear } from '../ops/matmul';
-export { conv2d, convTranspose2d } from '../ops/conv';
+export { conv2d, convTranspose2d, type Conv2dOptions, type ConvTranspose2dOptions, type Conv2dPadding, type Size2 } from '../ops/conv';
 export { flatten } from '../ops/layout';
 export { softmax, logSoftmax } from '../ops/softmax';
 export {
@@ -25,7 +25,17 @@ export {
   type BceWithLogitsOptions,
 } from '../ops/loss';
 export { pad, type PadOptions, type PadMode } from '../ops/indexing';
-export { maxPool2d, avgPool2d, adaptiveAvgPool2d, adaptiveMaxPool2d } from '../ops/pool';
-export { batchNorm, localResponseNorm } from '../ops/norm';
-export { interpolate, upsample } from '../ops/resample';
-export { dropout, dropout2d } from '../ops/dropout';
+export {
+  maxPool2d,
+  avgPool2d,
+  adaptiveAvgPool2d,
+  adaptiveMaxPool2d,
+  type MaxPool2dOptions,
+  type AvgPool2dOptions,
+  type AdaptiveMaxPool2dOptions,
+  type AdaptiveSize,
+  type PoolSize,
+} from '../ops/pool';
+export { batchNorm, localResponseNorm, type BatchNormOptions, type LocalResponseNormOptions } from '../ops/norm';
+export { interpolate, upsample, type InterpolateOptions, type InterpolateMode } from '../ops/resample';
+export { dropout, dropout2d, type DropoutOptions } from '../ops/dropout';

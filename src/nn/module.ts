@@ -9,7 +9,9 @@
  * plain field assignment registers nothing, so nothing depends on property enumeration or proxies.
  * Registering `name` also defines an accessor property `this[name]` that reads and writes the registry:
  * `this.fc` is the registered child, and assigning `this.fc = other` afterwards replaces the registered
- * child (with the same checks). Declare such fields with `declare` in TypeScript:
+ * child (with the same checks). Declare such fields with `declare` in TypeScript (a plain field declaration
+ * works in the class that registers the name, but one repeated in a subclass would replace the accessor
+ * with an `undefined` field once the parent constructor has run):
  *
  * ```ts
  * class Net extends nn.Module {

@@ -235,6 +235,28 @@ describe('registration', () => {
     m.dispose();
   });
 
+  test('plain (non-declare) field declarations in the registering class work; pre-hooks can pass several arguments', () => {
+    class Affine extends nn.Module {
+      a!: Tensor;
+      inner: nn.Linear | null = null;
+      constructor() {
+        super();
+        this.registerParameter('a', ds.full([1], 2));
+        this.registerModule('inner', new nn.Linear(1, 1));
+      }
+      override forward(x: Tensor, y: Tensor): Tensor {
+        return x.mul(this.a).add(y);
+      }
+    }
+    const m = new Affine();
+    expect(m.a.shape).toEqual([1]);
+    expect(m.inner).toBeInstanceOf(nn.Linear);
+    expect(m.namedParameters().map(([n]) => n)).toEqual(['a', 'inner.weight', 'inner.bias']);
+    m.registerForwardPreHook((_m, [x]) => [x, ds.full([1], 10)]);
+    ds.tidy(() => expect(m.call(ds.full([1], 3), ds.full([1], 0)).itemSync()).toBe(16));
+    m.dispose();
+  });
+
   test('parameters survive tidy scopes; dispose() frees them all', () => {
     ds.synchronize();
     const before = ds.memory().cpu;
