@@ -8,14 +8,11 @@
 
 #include "core/stream.h"
 #include "core/transfer.h"
-#include "napi/convert.h"
 #include "napi/addon.h"
+#include "napi/convert.h"
 #include "napi/handle.h"
 
 namespace ds::napi {
-namespace {
-
-}  // namespace
 
 // Carries finished reads from stream workers to one environment's JS thread.
 struct ReadChannel {
@@ -129,10 +126,6 @@ void init_reads(Napi::Env env, Napi::Object exports) {
   exports.Set("read", Napi::Function::New(env, Read));
   exports.Set("readSync", Napi::Function::New(env, ReadSync));
 }
-
-}  // namespace ds::napi
-
-namespace ds::napi {
 
 void close_reads(Napi::Env env) {
   auto channel = addon(env).reads;
