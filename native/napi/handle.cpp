@@ -1,23 +1,22 @@
 #include "napi/handle.h"
 
 #include "core/error.h"
+#include "napi/addon.h"
 
 namespace ds::napi {
 
-namespace {
-Napi::FunctionReference* g_ctor = nullptr;  // per-process: the module supports one main environment
-}
-
 Napi::Function Handle::Define(Napi::Env env) {
   Napi::Function f = DefineClass(env, "NativeTensor", {});
-  g_ctor = new Napi::FunctionReference(Napi::Persistent(f));
+  addon(env).ctor = Napi::Persistent(f);
   return f;
 }
+
+Napi::FunctionReference& Handle::Constructor(Napi::Env env) { return addon(env).ctor; }
 
 Handle::Handle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Handle>(info) {}
 
 Napi::Object Handle::Make(Napi::Env env, StoragePtr storage, DType dtype, int ndim, const int64_t* shape) {
-  Napi::Object obj = g_ctor->New({});
+  Napi::Object obj = Constructor(env).New({});
   Handle* h = Napi::ObjectWrap<Handle>::Unwrap(obj);
   h->storage = std::move(storage);
   h->dtype = dtype;
@@ -27,7 +26,7 @@ Napi::Object Handle::Make(Napi::Env env, StoragePtr storage, DType dtype, int nd
 }
 
 Handle* Handle::From(const Napi::Value& v, const char* what) {
-  if (!v.IsObject() || !v.As<Napi::Object>().InstanceOf(g_ctor->Value()))
+  if (!v.IsObject() || !v.As<Napi::Object>().InstanceOf(Constructor(v.Env()).Value()))
     fail_type(std::string(what) + " is not a native tensor handle");
   Handle* h = Napi::ObjectWrap<Handle>::Unwrap(v.As<Napi::Object>());
   if (!h->storage) fail_type(std::string(what) + " was disposed");

@@ -10,9 +10,11 @@ namespace ds::napi {
 
 class Handle : public Napi::ObjectWrap<Handle> {
  public:
+  // Defines the class for this environment; the constructor is kept in the environment's addon data.
   static Napi::Function Define(Napi::Env env);
   static Napi::Object Make(Napi::Env env, StoragePtr storage, DType dtype, int ndim, const int64_t* shape);
   static Handle* From(const Napi::Value& v, const char* what);
+  static Napi::FunctionReference& Constructor(Napi::Env env);
   explicit Handle(const Napi::CallbackInfo& info);
 
   StoragePtr storage;

@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <future>
@@ -13,6 +14,7 @@
 #include "core/stream.h"
 #include "core/thread_pool.h"
 #include "core/transfer.h"
+#include "napi/addon.h"
 #include "napi/convert.h"
 #include "napi/handle.h"
 #include "napi/reads.h"
@@ -272,9 +274,13 @@ Napi::Value CpuIsa(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+// Environments (main thread, worker threads) that have the module loaded; the last one out stops the streams.
+std::atomic<int> g_live_envs{0};
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   std::string reg = registry_error();
   if (!reg.empty()) throw Napi::Error::New(env, "deepscope native module is inconsistent: " + reg);
+  env.SetInstanceData(new AddonData());
   exports.Set("NativeTensor", Handle::Define(env));
   exports.Set("empty", Napi::Function::New(env, Empty));
   exports.Set("fromData", Napi::Function::New(env, FromData));
@@ -292,8 +298,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cpuIsa", Napi::Function::New(env, CpuIsa));
   init_reads(env, exports);
   init_cuda_info(env, exports);
-  napi_add_env_cleanup_hook(
-      env, [](void*) { shutdown_streams(); }, nullptr);
+  ++g_live_envs;
+  env.AddCleanupHook([env] {
+    close_reads(env);
+    if (--g_live_envs == 0) shutdown_streams();
+  });
   return exports;
 }
 

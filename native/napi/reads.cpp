@@ -3,30 +3,35 @@
 #include <cstdlib>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "core/stream.h"
 #include "core/transfer.h"
+#include "napi/addon.h"
 #include "napi/convert.h"
 #include "napi/handle.h"
 
 namespace ds::napi {
+
+// Carries finished reads from stream workers to one environment's JS thread.
+struct ReadChannel {
+  Napi::ThreadSafeFunction tsfn;
+  int pending = 0;  // JS thread only; the TSFN keeps the loop alive only while reads are pending
+  std::mutex mu;
+  bool closed = false;
+};
+
 namespace {
 
 // A finished read, carried from the stream worker to the JS thread.
 struct ReadResult {
   Napi::Promise::Deferred deferred;
+  std::shared_ptr<ReadChannel> channel;
   void* buf = nullptr;
   size_t bytes = 0;
   std::string error;
 };
-
-struct ReadState {
-  Napi::ThreadSafeFunction tsfn;
-  int pending = 0;  // JS thread only; the TSFN keeps the loop alive only while reads are pending
-};
-
-ReadState* g_state = nullptr;
 
 Napi::ArrayBuffer adopt_buffer(Napi::Env env, void* buf, size_t bytes) {
   if (!buf) return Napi::ArrayBuffer::New(env, 0);
@@ -54,7 +59,7 @@ void deliver(Napi::Env env, Napi::Function, ReadResult* r) {
     std::free(res->buf);
     return;
   }
-  if (--g_state->pending == 0) g_state->tsfn.Unref(env);
+  if (--res->channel->pending == 0) res->channel->tsfn.Unref(env);
   if (!res->error.empty()) {
     res->deferred.Reject(Napi::Error::New(env, res->error).Value());
   } else {
@@ -67,17 +72,19 @@ Napi::Value Read(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
     Handle* h = Handle::From(info[0], "read: tensor");
-    auto* res = new ReadResult{Napi::Promise::Deferred::New(env), nullptr, 0, std::string()};
+    auto channel = addon(env).reads;
+    auto* res = new ReadResult{Napi::Promise::Deferred::New(env), channel, nullptr, 0, std::string()};
     Napi::Promise promise = res->deferred.Promise();
     StoragePtr s = h->storage;
-    if (g_state->pending++ == 0) g_state->tsfn.Ref(env);
+    if (channel->pending++ == 0) channel->tsfn.Ref(env);
     Task t;
     t.name = "read";
     // The storage is not listed in `reads`: a poisoned input must still run this task, to reject.
     t.fn = [s, res] {
       res->error = snapshot(s, &res->buf);
       res->bytes = s->bytes();
-      if (g_state->tsfn.NonBlockingCall(res, deliver) != napi_ok) {
+      std::lock_guard<std::mutex> lock(res->channel->mu);
+      if (res->channel->closed || res->channel->tsfn.NonBlockingCall(res, deliver) != napi_ok) {
         std::free(res->buf);
         delete res;
       }
@@ -111,12 +118,22 @@ Napi::Value ReadSync(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void init_reads(Napi::Env env, Napi::Object exports) {
-  g_state = new ReadState();
-  g_state->tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
+  auto channel = std::make_shared<ReadChannel>();
+  channel->tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
                                                 "deepscope.read", 0, 1);
-  g_state->tsfn.Unref(env);
+  channel->tsfn.Unref(env);
+  addon(env).reads = channel;
   exports.Set("read", Napi::Function::New(env, Read));
   exports.Set("readSync", Napi::Function::New(env, ReadSync));
+}
+
+void close_reads(Napi::Env env) {
+  auto channel = addon(env).reads;
+  if (!channel) return;
+  synchronize_all_streams();
+  std::lock_guard<std::mutex> lock(channel->mu);
+  channel->closed = true;
+  channel->tsfn.Release();
 }
 
 }  // namespace ds::napi

@@ -4,5 +4,8 @@
 #include <napi.h>
 
 namespace ds::napi {
+// Registers read/readSync and opens this environment's read channel.
 void init_reads(Napi::Env env, Napi::Object exports);
-}
+// Drains every stream and closes the channel: no read of this environment is delivered afterwards.
+void close_reads(Napi::Env env);
+}  // namespace ds::napi
