@@ -24,3 +24,4 @@ export * from './ops/layout';
 export * from './ops/matmul';
 export * from './ops/conv';
 export * as nn from './nn';
+export * as optim from './optim';
