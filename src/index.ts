@@ -25,3 +25,4 @@ export * from './ops/matmul';
 export * from './ops/conv';
 export * as nn from './nn';
 export * as optim from './optim';
+export * as io from './io';
