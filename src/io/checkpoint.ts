@@ -48,9 +48,9 @@ function checkModule(op: string, m: unknown): StateDictModule {
   return mod as StateDictModule;
 }
 
-function checkOptimizer(op: string, o: unknown): Optimizer<object> {
+function checkOptimizer(op: string, o: unknown): Optimizer {
   if (!(o instanceof Optimizer)) throw new TypeError(`${op}: optimizer must be an Optimizer`);
-  return o as Optimizer<object>;
+  return o as Optimizer;
 }
 
 /** Disposes the loaded tensors that `holder` did not adopt. */
@@ -98,7 +98,7 @@ export async function loadInto(module: StateDictModule, file: string, options: L
  * metadata; the layout is {@link flattenOptimizerState}'s).
  * @example await io.saveOptimizer(opt, 'opt.safetensors');
  */
-export async function saveOptimizer(optimizer: Optimizer<object>, file: string, options: SaveOptions = {}): Promise<void> {
+export async function saveOptimizer(optimizer: Optimizer, file: string, options: SaveOptions = {}): Promise<void> {
   const o = checkOptimizer('saveOptimizer', optimizer);
   const flat = flattenOptimizerState(o.stateDict());
   await writeSafetensors(file, flat.tensors, { ...options.metadata, ...flat.metadata });
@@ -108,7 +108,7 @@ export async function saveOptimizer(optimizer: Optimizer<object>, file: string, 
  * Restores an optimizer's state saved by {@link saveOptimizer} (the optimizer must be of the same kind,
  * over parameters of the same shapes and grouping). Returns the file's metadata.
  */
-export async function loadOptimizer(optimizer: Optimizer<object>, file: string, options: LoadOptions = {}): Promise<Record<string, string>> {
+export async function loadOptimizer(optimizer: Optimizer, file: string, options: LoadOptions = {}): Promise<Record<string, string>> {
   const o = checkOptimizer('loadOptimizer', optimizer);
   const { tensors, metadata } = await readSafetensors(file, options);
   try {
@@ -126,7 +126,7 @@ export interface Checkpoint {
   /** The model; its state dict is stored under `model.`. */
   model?: StateDictModule;
   /** The optimizer; its state is stored under `optimizer.`. */
-  optimizer?: Optimizer<object>;
+  optimizer?: Optimizer;
   /** A learning-rate scheduler; its state is stored as JSON in metadata `deepscope.scheduler`. */
   scheduler?: LRScheduler;
 }

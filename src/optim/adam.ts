@@ -34,6 +34,7 @@ function resolve(name: string, options: AdamOptions | undefined, wdDefault: numb
 
 /** The shared algorithm; `decoupled` selects AdamW's weight decay. */
 abstract class AdamBase extends Optimizer<Resolved> {
+  /** Whether weight decay is decoupled (AdamW) or an L2 term in the gradient (Adam). */
   protected abstract readonly decoupled: boolean;
 
   protected validateGroup(g: ParamGroup): void {
@@ -98,6 +99,7 @@ abstract class AdamBase extends Optimizer<Resolved> {
  * @example const opt = new optim.Adam(model.parameters(), { lr: 3e-4 });
  */
 export class Adam extends AdamBase {
+  /** L2 weight decay in the gradient. */
   protected readonly decoupled = false;
 
   constructor(params: readonly Tensor[] | readonly ParamGroupInput[], options?: AdamOptions) {
@@ -113,6 +115,7 @@ export class Adam extends AdamBase {
  * @example const opt = new optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.05 });
  */
 export class AdamW extends AdamBase {
+  /** Decoupled weight decay. */
   protected readonly decoupled = true;
 
   constructor(params: readonly Tensor[] | readonly ParamGroupInput[], options?: AdamOptions) {

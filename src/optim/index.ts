@@ -17,7 +17,7 @@
  * }
  * @module
  */
-export { Optimizer, type ParamGroup, type ParamGroupInput, type ParamState, type OptimizerStateDict, type ZeroGradOptions, type HyperParam } from './optimizer';
+export { Optimizer, type ParamGroup, type ParamGroupInput, type ParamState, type OptimizerStateDict, type ParamGroupDict, type BaseOptions, type ZeroGradOptions, type HyperParam } from './optimizer';
 export { SGD, type SGDOptions } from './sgd';
 export { Adam, AdamW, type AdamOptions } from './adam';
 export { RMSprop, type RMSpropOptions } from './rmsprop';

@@ -50,7 +50,21 @@ export interface OptimizerStateDict {
   /** Per-parameter state by parameter number; parameters that never had a gradient are absent. */
   state: Map<number, ParamState>;
   /** Hyper-parameters of each group; `params` lists the numbers of its parameters. */
-  paramGroups: ({ params: number[] } & Record<string, HyperParam | number[]>)[];
+  paramGroups: ParamGroupDict[];
+}
+
+/** A parameter group in an {@link OptimizerStateDict}: hyper-parameters and parameter numbers. */
+export interface ParamGroupDict {
+  /** The numbers of the group's parameters. */
+  params: number[];
+  /** The group's hyper-parameters (`lr`, `momentum`, `betas`...). */
+  [option: string]: HyperParam | number[];
+}
+
+/** What every optimizer's options have: the learning rate. */
+export interface BaseOptions {
+  /** Learning rate. */
+  lr: number;
 }
 
 /** Options of {@link Optimizer.zeroGrad}. */
@@ -98,13 +112,13 @@ function describe(v: unknown): string {
  *   tidy(() => { opt.zeroGrad(); lossFn(model.forward(x), y).backward(); opt.step(); });
  * }
  */
-export abstract class Optimizer<Options extends object = Record<string, HyperParam>> {
+export abstract class Optimizer<Options extends BaseOptions = BaseOptions> {
   /** The parameter groups, with every hyper-parameter resolved. */
   readonly paramGroups: ParamGroup[] = [];
   /** Per-parameter state (momentum buffers, moments, step counts), created on a parameter's first update. */
   readonly state = new Map<Tensor, ParamState>();
   /** The hyper-parameters a group gets when it does not set them. */
-  readonly defaults: Readonly<Options & { lr: number }>;
+  readonly defaults: Readonly<Options>;
 
   /**
    * @param name the optimizer's name, for messages
@@ -114,7 +128,7 @@ export abstract class Optimizer<Options extends object = Record<string, HyperPar
   protected constructor(
     /** The optimizer's name (`SGD`, `Adam`...), used in messages. */ readonly name: string,
     params: readonly Tensor[] | readonly ParamGroupInput[],
-    defaults: Options & { lr: number },
+    defaults: Options,
   ) {
     this.defaults = Object.freeze({ ...defaults });
     if (!Array.isArray(params) || params.length === 0) {

@@ -4,7 +4,7 @@
  * @module
  */
 import { Tensor } from '../tensor';
-import { HyperParam, OptimizerStateDict, ParamState } from './optimizer';
+import { OptimizerStateDict, ParamGroupDict, ParamState } from './optimizer';
 
 /** The metadata key under which {@link flattenOptimizerState} stores the non-tensor part. */
 export const OPTIMIZER_METADATA_KEY = 'deepscope.optimizer';
@@ -86,5 +86,5 @@ export function unflattenOptimizerState(
     if (!m) throw new Error(`optimizer state: tensor name '${name}' is not '${head}<param>.<key>'`);
     entry(Number(m[1]))[m[2]] = t;
   }
-  return { state, paramGroups: meta.paramGroups as ({ params: number[] } & Record<string, HyperParam | number[]>)[] };
+  return { state, paramGroups: meta.paramGroups as ParamGroupDict[] };
 }
