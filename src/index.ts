@@ -31,3 +31,5 @@ export * from './ops/norm';
 export * from './ops/resample';
 export * from './ops/dropout';
 export * as nn from './nn';
+export * as optim from './optim';
+export * as io from './io';
