@@ -505,21 +505,24 @@ export class Module {
 
   /**
    * Parameters and persistent buffers by dotted name, torchvision's names (`features.0.weight`,
-   * `layer1.0.bn1.running_mean`), in PyTorch's order. The values are detached views sharing the module's
-   * storage: they read the current values, and disposing them (or their `tidy` scope ending) leaves the
-   * module alone.
-   * @example const sd = model.stateDict(); sd.get('fc.bias')!.dataSync();
+   * `layer1.0.bn1.running_mean`), in PyTorch's order; a tensor shared by two modules appears under both
+   * names. The values are the module's own tensors, not copies (nothing is allocated, so there is nothing
+   * to dispose): they always read the current values; do not dispose them, and `clone()` them for a
+   * snapshot that later training must not change.
+   * @example
+   * const sd = model.stateDict();
+   * sd.get('fc.bias')!.dataSync();
+   * await ds.io.save(model, 'model.safetensors'); // writes model.stateDict()
    */
   stateDict(): StateDict {
-    const out: StateDict = new Map();
-    for (const [k, t] of this.stateEntries()) out.set(k, t.detach());
-    return out;
+    return new Map(this.stateEntries());
   }
 
   /**
    * Copies a state dict's tensors into this module's parameters and buffers, in place and in stream order
-   * (tensors on another device are copied across; an int32/float32 difference is converted). Accepts a
-   * `Map` or a plain object. Everything is checked before anything is copied:
+   * (tensors on another device are copied across; an int32/float32 difference is converted). The dict's
+   * tensors are only read: the module never adopts them, so the caller may dispose them afterwards.
+   * Accepts a `Map` or a plain object. Everything is checked before anything is copied:
    * - strict (default): any missing, unexpected or mis-shaped key throws one {@link StateDictError} naming
    *   them all (with both shapes);
    * - `{ strict: false }`: missing and unexpected keys are skipped and returned; mis-shaped keys still

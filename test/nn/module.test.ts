@@ -4,6 +4,9 @@
  */
 import * as ds from '../../src';
 import { nn, Tensor } from '../../src';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { expectError } from '../helpers';
 
 // A ResNet BasicBlock as torchvision writes it (attribute names included).
@@ -120,7 +123,9 @@ describe('names and traversal', () => {
     ]);
     expect(sd.get('bn1.num_batches_tracked')!.dtype).toBe('int32');
     expect(sd.get('bn1.num_batches_tracked')!.shape).toEqual([]);
-    ds.dispose([...sd.values()]);
+    // The values are the module's own tensors.
+    expect(sd.get('fc.weight')).toBe(m.fc.weight);
+    expect(sd.get('layer1.0.bn1.running_mean')).toBe((m.layer1.at(0) as BasicBlock).bn1.running_mean);
     m.dispose();
   });
 
@@ -163,7 +168,7 @@ describe('names and traversal', () => {
     expect(tied.numParameters()).toBe(12);
     const sd = tied.stateDict();
     expect([...sd.keys()]).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
-    ds.dispose([...sd.values()]);
+    expect(sd.get('2.weight')).toBe(sd.get('0.weight'));
     tied.dispose();
   });
 
@@ -217,9 +222,7 @@ describe('registration', () => {
     expect(m.numParameters()).toBe(2);
     // Non-persistent buffers move and are disposed with the module, but are not in the state dict.
     expect(m.namedBuffers().map(([n]) => n)).toEqual(['stats']);
-    const sd = m.stateDict();
-    expect([...sd.keys()]).toEqual(['scale']);
-    ds.dispose([...sd.values()]);
+    expect([...m.stateDict().keys()]).toEqual(['scale']);
     expectError(() => ((m as unknown as { scale: unknown }).scale = 3), TypeError, 'a parameter must be a Tensor');
     expectError(() => ((m as unknown as { head: unknown }).head = ds), TypeError, 'a child module must be a Module');
     ds.tidy(() => {
@@ -410,19 +413,24 @@ describe('state dict', () => {
     const sdb = b.stateDict();
     for (const [k, t] of sd) expect([k, [...sdb.get(k)!.dataSync()]]).toEqual([k, [...t.dataSync()]]);
     expect(sdb.get('layer1.0.bn1.num_batches_tracked')!.dataSync()[0]).toBe(1);
-    // The state dict's tensors are views: disposing them leaves the model intact.
-    ds.dispose([...sd.values(), ...sdb.values()]);
-    expect(a.fc.weight.isDisposed).toBe(false);
+    // Values were copied, not adopted: the two models share no tensor.
+    for (const [k, t] of sd) expect([k, sdb.get(k) === t]).toEqual([k, false]);
     a.eval();
     b.eval();
     ds.tidy(() => {
       const x = ds.randn([2, 3, 8, 8]);
       expect([...b.call(x).dataSync()]).toEqual([...a.call(x).dataSync()]);
     });
-    // A plain object works too; the in-place copies keep the parameter objects.
+    // A plain object works too, and so do clones disposed right after; the in-place copies keep the
+    // parameter objects.
     const w = b.fc.weight;
-    ds.tidy(() => b.loadStateDict(Object.fromEntries(a.stateDict())));
+    const clones = Object.fromEntries([...a.stateDict()].map(([k, t]) => [k, t.clone()]));
+    b.loadStateDict(clones);
+    ds.dispose(clones);
     expect(b.fc.weight).toBe(w);
+    expect([...w.dataSync()]).toEqual([...a.fc.weight.dataSync()]);
+    // Loading a module's own state dict into itself is a no-op.
+    b.loadStateDict(b.stateDict());
     a.dispose();
     b.dispose();
   });
@@ -472,6 +480,38 @@ describe('state dict', () => {
     expectError(() => m.loadStateDict(new Map([['fc.bias', 3 as unknown as Tensor]]), { strict: false }), TypeError, "'fc.bias' must be a Tensor");
     m.dispose();
     other.dispose();
+  });
+});
+
+describe('with ds.io and ds.optim', () => {
+  test('a safetensors round trip through io.save / io.loadInto, and an optimizer on parameters()', async () => {
+    const file = path.join(os.tmpdir(), `deepscope-nn-${process.pid}.safetensors`);
+    ds.manualSeed(5);
+    const a = new MiniResNet();
+    ds.tidy(() => void a.call(ds.randn([2, 3, 8, 8])));
+    ds.manualSeed(6);
+    const b = new MiniResNet();
+    ds.synchronize();
+    const before = ds.memory().cpu.tensors;
+    try {
+      await ds.io.save(a, file);
+      expect(await ds.io.loadInto(b, file)).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+    ds.synchronize();
+    expect(ds.memory().cpu.tensors).toBe(before); // nothing allocated by stateDict(), loaded copies freed
+    for (const [k, t] of a.stateDict()) expect([k, [...b.stateDict().get(k)!.dataSync()]]).toEqual([k, [...t.dataSync()]]);
+    const opt = new ds.optim.SGD(b.parameters(), { lr: 0.1 });
+    const w0 = [...b.fc.weight.dataSync()];
+    ds.tidy(() => {
+      b.call(ds.randn([2, 3, 8, 8])).square().mean().backward();
+      opt.step();
+    });
+    expect([...b.fc.weight.dataSync()]).not.toEqual(w0);
+    b.zeroGrad();
+    a.dispose();
+    b.dispose();
   });
 });
 
