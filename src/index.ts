@@ -31,3 +31,4 @@ export * from './ops/norm';
 export * from './ops/resample';
 export * from './ops/dropout';
 export * as nn from './nn';
+export * as data from './data';
