@@ -32,3 +32,4 @@ export * from './ops/resample';
 export * from './ops/dropout';
 export * as nn from './nn';
 export * as data from './data';
+export * as io from './io';
