@@ -24,3 +24,4 @@ export {
   type WritePngOptions,
   type ImageGridOptions,
 } from './image';
+export { plotLines, renderLines, PALETTE, type PlotSeries, type PlotOptions, type Color } from './plot';
