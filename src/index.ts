@@ -33,3 +33,4 @@ export * from './ops/dropout';
 export * as nn from './nn';
 export * as data from './data';
 export * as io from './io';
+export { ProgressBar, formatDuration, type ProgressBarOptions, type ProgressStream, type ProgressMetrics } from './util/progress';
