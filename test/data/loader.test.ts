@@ -188,6 +188,17 @@ describe('DataLoader', () => {
       after = ds.memory().cpu;
       expect(after.tensors).toBe(before.tensors);
       expect(after.bytes).toBeLessThanOrEqual(before.bytes);
+      // Async iteration inside an async tidy, with prefetch: the same.
+      let seen = 0;
+      await ds.tidy(async () => {
+        for await (const [x] of loader) seen += x.shape[0];
+        expect(ds.memory().cpu.tensors).toBeGreaterThan(before.tensors); // the batches are alive until the scope closes
+      });
+      expect(seen).toBe(2000);
+      ds.synchronize();
+      after = ds.memory().cpu;
+      expect(after.tensors).toBe(before.tensors);
+      expect(after.bytes).toBeLessThanOrEqual(before.bytes);
     } finally {
       big.dispose();
     }
