@@ -121,11 +121,6 @@ export function glyph(ch: string): Uint8Array {
   return GLYPHS.get(ch) ?? GLYPHS.get('?')!;
 }
 
-/** @internal Whether the font has a glyph for the character. */
-export function hasGlyph(ch: string): boolean {
-  return GLYPHS.has(ch);
-}
-
 /** @internal Width in pixels of `text` drawn at `scale`. */
 export function textWidth(text: string, scale = 1): number {
   const n = [...text].length;
