@@ -33,3 +33,5 @@ export * from './ops/dropout';
 export * as nn from './nn';
 export * as optim from './optim';
 export * as io from './io';
+export * as data from './data';
+export { ProgressBar, formatDuration, type ProgressBarOptions, type ProgressStream, type ProgressMetrics } from './util/progress';

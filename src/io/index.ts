@@ -1,11 +1,14 @@
 /**
- * Files: the safetensors format (reader and writer written here, streaming tensor by tensor), and
- * saving and loading model weights, optimizer state and training checkpoints.
+ * Files: safetensors checkpoints (reader and writer written here, streaming tensor by tensor; weights,
+ * optimizer state and training checkpoints), PNG and JPEG images to and from tensors, image grids, and
+ * PNG line charts.
  *
  * @example
  * await io.save(model, 'model.safetensors', { metadata: { epoch: '10' } });
  * await io.loadInto(model, 'model.safetensors');
- * await io.saveCheckpoint('ckpt.safetensors', { model, optimizer: opt, scheduler: sched });
+ * const img = await io.readImage('digit.png');          // [1, H, W] float32 in [0, 1]
+ * await io.writePng('grid.png', io.toImageGrid(batch)); // batch: [N, C, H, W]
+ * await io.plotLines('loss.png', [{ name: 'train', values: losses }], { title: 'Loss', xLabel: 'epoch' });
  * @module
  */
 export {
@@ -33,3 +36,21 @@ export {
   type LoadIntoOptions,
   type Checkpoint,
 } from './checkpoint';
+export {
+  readImage,
+  readImageSync,
+  writePng,
+  writePngSync,
+  decodeImage,
+  encodePng,
+  imageFormat,
+  imageToTensor,
+  tensorToImage,
+  toImageGrid,
+  type RawImage,
+  type ImageFormat,
+  type ReadImageOptions,
+  type WritePngOptions,
+  type ImageGridOptions,
+} from './image';
+export { plotLines, renderLines, PALETTE, type PlotSeries, type PlotOptions, type Color } from './plot';
