@@ -18,8 +18,8 @@ export interface DeviceMemory {
 
 /** Memory figures per device type. */
 export interface MemoryInfo {
-  /** Host memory. */
-  cpu: DeviceMemory;
+  /** Host memory; `cachedBytes` are freed blocks the allocator keeps for reuse (see {@link emptyCache}). */
+  cpu: DeviceMemory & { cachedBytes: number };
   /** All CUDA devices together. */
   cuda: DeviceMemory;
 }
@@ -34,9 +34,18 @@ export function memory(): MemoryInfo {
   let cudaTensors = 0;
   for (const [k, v] of liveTensors) if (k.startsWith('cuda')) cudaTensors += v;
   return {
-    cpu: { tensors: liveTensors.get('cpu') ?? 0, bytes: m.cpu.bytes, storages: m.cpu.storages },
+    cpu: { tensors: liveTensors.get('cpu') ?? 0, bytes: m.cpu.bytes, storages: m.cpu.storages, cachedBytes: m.cpu.cachedBytes },
     cuda: { tensors: cudaTensors, bytes: m.cuda.bytes, storages: m.cuda.storages },
   };
+}
+
+/**
+ * Returns the blocks the allocators keep for reuse to the system: host blocks of freed tensors, and the
+ * CUDA caching allocator's (when CUDA is present). Memory in use is not affected.
+ */
+export function emptyCache(): void {
+  native.emptyCache();
+  if (native.cudaInfo().available) native.cudaEmptyCache();
 }
 
 /** Blocks until every device stream has finished the work queued so far. */

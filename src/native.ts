@@ -44,7 +44,8 @@ export interface NativeBinding {
   readSync(h: NativeHandle): ArrayBuffer;
   version(h: NativeHandle): number;
   synchronize(): void;
-  memory(): { cpu: NativeMemory; cuda: NativeMemory };
+  memory(): { cpu: NativeMemory & { cachedBytes: number }; cuda: NativeMemory };
+  emptyCache(): void;
   opTable(): { name: string; cpu: boolean; cuda: boolean }[];
   numThreads(): number;
   setNumThreads(n: number): void;

@@ -28,6 +28,9 @@ struct MemoryStats {
   int64_t storages = 0;  // live storages
 };
 MemoryStats memory_stats(DeviceType type);
+// Host blocks kept for reuse by the CPU allocator, and returning them to the system.
+int64_t cpu_cached_bytes();
+void cpu_empty_cache();
 
 class Storage {
  public:

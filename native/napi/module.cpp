@@ -234,7 +234,15 @@ Napi::Value Memory(const Napi::CallbackInfo& info) {
     o.Set("storages", Napi::Number::New(env, double(s.storages)));
     out.Set(names[t], o);
   }
+  out.Get("cpu").As<Napi::Object>().Set("cachedBytes", Napi::Number::New(env, double(cpu_cached_bytes())));
   return out;
+}
+
+// emptyCache(): returns the CPU allocator's cached blocks to the system (after the streams finished).
+Napi::Value EmptyCache(const Napi::CallbackInfo& info) {
+  synchronize_all_streams();
+  cpu_empty_cache();
+  return info.Env().Undefined();
 }
 
 Napi::Value OpTable(const Napi::CallbackInfo& info) {
@@ -292,6 +300,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::Function::New(env, Version));
   exports.Set("synchronize", Napi::Function::New(env, Synchronize));
   exports.Set("memory", Napi::Function::New(env, Memory));
+  exports.Set("emptyCache", Napi::Function::New(env, EmptyCache));
   exports.Set("opTable", Napi::Function::New(env, OpTable));
   exports.Set("numThreads", Napi::Function::New(env, NumThreads));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
