@@ -16,10 +16,16 @@ export interface DeviceMemory {
   storages: number;
 }
 
+/** Host memory figures. */
+export interface HostMemory extends DeviceMemory {
+  /** Freed blocks the allocator keeps for reuse (see {@link emptyCache}); not counted in `bytes`. */
+  cachedBytes: number;
+}
+
 /** Memory figures per device type. */
 export interface MemoryInfo {
-  /** Host memory; `cachedBytes` are freed blocks the allocator keeps for reuse (see {@link emptyCache}). */
-  cpu: DeviceMemory & { cachedBytes: number };
+  /** Host memory. */
+  cpu: HostMemory;
   /** All CUDA devices together. */
   cuda: DeviceMemory;
 }

@@ -16,7 +16,7 @@ export { tidy, keep, dispose } from './memory';
 export { Generator, manualSeed, defaultGenerator } from './random';
 export { GradNode, grad, noGrad, enableGrad, isGradEnabled, type BackwardOptions, type GradOptions, type BackwardFn } from './autograd';
 export { memory, emptyCache, synchronize, getNumThreads, setNumThreads, cpuInfo, opTable, cuda } from './backend';
-export type { DeviceMemory, MemoryInfo, OpTableRow, CpuInfo } from './backend';
+export type { DeviceMemory, HostMemory, MemoryInfo, OpTableRow, CpuInfo } from './backend';
 export * from './ops/creation';
 export * from './ops/elementwise';
 export * from './ops/reduce';

@@ -61,7 +61,9 @@ function lecunInit(weight: Tensor, bias: Tensor | null, fanIn: number, generator
 
 /** S2/S4: per map, f(α·(mean of each 2×2 block) + b), with a trainable α and b per map. */
 export class Subsampling extends Module {
+  /** Coefficient α per map. */
   declare weight: Tensor;
+  /** Bias b per map. */
   declare bias: Tensor;
 
   /** `channels` maps, each with its coefficient and bias. */
@@ -141,6 +143,7 @@ export class PartialConv extends Module {
 
 /** The output layer: y_i = Σ_j (x_j − w_ij)² against fixed codes w (a buffer, not trained). */
 export class EuclideanRBF extends Module {
+  /** The fixed codes, [classes, inFeatures] of ±1 (a buffer). */
   declare weight: Tensor;
 
   /** `classes` units over `inFeatures` inputs, with ±1 codes drawn from the generator. */
@@ -192,12 +195,19 @@ export interface LeNet5Options {
 
 /** The classic LeNet-5 of the paper (see the module description). Input [N, 1, 32, 32]. */
 export class LeNet5 extends Module implements Classifier {
+  /** C1: 6 maps, 5×5. */
   declare c1: Conv2d;
+  /** S2: subsampling of the 6 maps. */
   declare s2: Subsampling;
+  /** C3: 16 maps, partially connected ({@link PartialConv}) unless `fullC3`. */
   declare c3: Module;
+  /** S4: subsampling of the 16 maps. */
   declare s4: Subsampling;
+  /** C5: 120 maps, 5×5 (a full connection on 5×5 inputs). */
   declare c5: Conv2d;
+  /** F6: 84 units. */
   declare f6: Linear;
+  /** The Euclidean RBF output layer. */
   declare output: EuclideanRBF;
 
   /** Builds the network; see {@link LeNet5Options}. */
