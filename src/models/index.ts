@@ -1,5 +1,5 @@
 /**
- * Model families. Each constructor takes an options object and builds a {@link Module}; classifiers also
+ * Model families. Each constructor takes an options object and builds an `nn.Module`; classifiers also
  * carry their loss and prediction rule ({@link Classifier}).
  * @module
  */

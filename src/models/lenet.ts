@@ -67,7 +67,10 @@ export class Subsampling extends Module {
   declare bias: Tensor;
 
   /** `channels` maps, each with its coefficient and bias. */
-  constructor(readonly channels: number, options: { generator?: Generator } = {}) {
+  constructor(
+    /** Number of maps. */ readonly channels: number,
+    options: { generator?: Generator } = {},
+  ) {
     super();
     this.registerParameter('weight', zeros([channels]));
     this.registerParameter('bias', zeros([channels]));
@@ -106,7 +109,11 @@ export class PartialConv extends Module {
   private readonly groups: { maps: number; fanIn: number; channels: number[] }[];
 
   /** The table: for each output map, the input maps it reads. */
-  constructor(readonly table: readonly (readonly number[])[] = C3_TABLE, readonly kernelSize = 5, options: { generator?: Generator } = {}) {
+  constructor(
+    /** For each output map, the input maps it reads. */ readonly table: readonly (readonly number[])[] = C3_TABLE,
+    /** Square kernel size. */ readonly kernelSize = 5,
+    options: { generator?: Generator } = {},
+  ) {
     super();
     this.groups = [];
     let start = 0;
@@ -147,7 +154,11 @@ export class EuclideanRBF extends Module {
   declare weight: Tensor;
 
   /** `classes` units over `inFeatures` inputs, with ±1 codes drawn from the generator. */
-  constructor(readonly inFeatures: number, readonly classes: number, options: { generator?: Generator } = {}) {
+  constructor(
+    /** Size of each input vector. */ readonly inFeatures: number,
+    /** Number of units (classes). */ readonly classes: number,
+    options: { generator?: Generator } = {},
+  ) {
     super();
     const bits = bernoulli([classes, inFeatures], 0.5, { generator: options.generator ?? new Generator(1998) });
     this.registerBuffer('weight', add(mul(bits, 2), -1));

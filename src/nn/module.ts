@@ -29,7 +29,7 @@
  * ```
  *
  * ## Calling
- * Subclasses implement {@link Module.forward}; callers use {@link Module.call}, which runs the forward
+ * Subclasses implement {@link Module.forward}; callers use `call()`, which runs the forward
  * pre-hooks, `forward` and the forward hooks (PyTorch's `module(x)`). Calling `forward` directly skips the
  * hooks, as in PyTorch, so composite modules call their children with `call`.
  * @module
@@ -42,13 +42,13 @@ import { cast, to } from '../ops/creation';
 import { run } from '../ops/util';
 
 /**
- * Called after {@link Module.forward} by {@link Module.call}, with the module, its arguments and its
+ * Called after {@link Module.forward} by `call()`, with the module, its arguments and its
  * output. Return a value to replace the output, or `undefined` to keep it.
  */
 export type ForwardHook = (module: Module, inputs: unknown[], output: any) => unknown;
 
 /**
- * Called before {@link Module.forward} by {@link Module.call}, with the module and its arguments. Return
+ * Called before {@link Module.forward} by `call()`, with the module and its arguments. Return
  * `undefined` to keep the arguments, an array to replace the whole argument list, or any other value to
  * replace it with that one argument.
  */
@@ -160,7 +160,7 @@ export class Module {
   /** @internal */ readonly _forwardPreHooks = new Map<number, ForwardPreHook>();
 
   /**
-   * The computation. Subclasses override it; call modules through {@link Module.call} so that hooks run.
+   * The computation. Subclasses override it; call modules through `call()` so that hooks run.
    */
   forward(...inputs: any[]): any {
     void inputs;
@@ -593,7 +593,7 @@ export class Module {
   // ---------------------------------------------------------------------------------------- hooks
 
   /**
-   * Registers `hook(module, inputs, output)` to run after every {@link Module.call}; a non-undefined return
+   * Registers `hook(module, inputs, output)` to run after every `call()`; a non-undefined return
    * value replaces the output. Grad-CAM reads activations this way.
    * @example
    * let act: Tensor | null = null;
@@ -609,7 +609,7 @@ export class Module {
   }
 
   /**
-   * Registers `hook(module, inputs)` to run before every {@link Module.call}; a non-undefined return value
+   * Registers `hook(module, inputs)` to run before every `call()`; a non-undefined return value
    * replaces the arguments (an array: the whole list; anything else: the single argument).
    * @example m.registerForwardPreHook((_m, [x]) => [(x as Tensor).clamp(0, 1)]);
    */
@@ -623,7 +623,7 @@ export class Module {
   // ---------------------------------------------------------------------------------------- printing
 
   /**
-   * The layer's settings for {@link Module.toString} (`'3, 64, kernelSize=(3, 3)'`); empty by default.
+   * The layer's settings for `toString()` (`'3, 64, kernelSize=(3, 3)'`); empty by default.
    * Subclasses override it.
    */
   extraRepr(): string {
