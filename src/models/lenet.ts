@@ -101,9 +101,10 @@ export const C3_TABLE: readonly (readonly number[])[] = [
 ];
 
 /**
- * C3 with the paper's partial connections, exactly 1,516 parameters: the maps are computed in four
- * grouped convolutions (maps with the same number of inputs), each on the S2 maps it reads gathered in
- * table order, and concatenated in map order.
+ * C3 with the paper's partial connections, exactly 1,516 parameters. Consecutive maps with the same
+ * number of inputs form one grouped convolution (for Table I: the 6 maps reading 3 maps, the 9 reading 4,
+ * the one reading all 6), on the S2 maps they read gathered in table order; the results are concatenated
+ * in map order.
  */
 export class PartialConv extends Module {
   private readonly groups: { maps: number; fanIn: number; channels: number[] }[];
