@@ -1,13 +1,31 @@
 #!/usr/bin/env bash
-# The device check, for a machine with an NVIDIA GPU: build for its architecture, then run the CUDA tests
-# (runtime plumbing, and every op with a CUDA kernel against the CPU). Prints nvidia-smi's view first.
-# Usage: bash scripts/gpu-check.sh [cuda-arch]   (default 90: H100/H200)
+# The device check for a machine with an NVIDIA GPU, in two steps, so that the device (which has no
+# network and no dev dependencies) gets one short call.
+#
+#  1. Here:  bash scripts/gpu-check.sh prepare [arch]
+#     builds the native module with the CUDA backend for `arch` (default 90: H100/H200) into build/,
+#     compiles lib/ and the check (test/gpu/run.ts with the backend cases) into build/gpu-check/.
+#  2. Device: the `run` tool with
+#       carry: ["build", "lib", "node_modules/node-gyp-build", "node_modules/pngjs", "node_modules/jpeg-js",
+#               "node_modules/commander"]
+#       command: bash scripts/gpu-check.sh run
+#     prints nvidia-smi, the CUDA facts, the runtime checks and every backend case whose ops have CUDA
+#     kernels against the CPU, and leaves the table in $OUT/gpu-check.txt.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-arch="${1:-90}"
-nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv || true
-[ -d node_modules ] || npm ci --ignore-scripts --no-audit --no-fund
-npx cmake-js compile --out build --CDDEEPSCOPE_CUDA=ON --CDCMAKE_CUDA_ARCHITECTURES="$arch" 2>&1 | tail -n 5
-npx tsc -p tsconfig.json
-node -e "const ds=require('./lib'); console.log(JSON.stringify(ds.cuda.info(), null, 1)); console.log(ds.opTable().filter(r=>r.cuda).length + ' of ' + ds.opTable().length + ' ops have CUDA kernels')"
-npx jest test/cuda test/backend --verbose 2>&1 | tail -n 80
+case "${1:-}" in
+  prepare)
+    arch="${2:-90}"
+    npx cmake-js compile --out build --CDDEEPSCOPE_CUDA=ON --CDCMAKE_CUDA_ARCHITECTURES="$arch" || exit 1
+    npx tsc -p tsconfig.json && npx tsc -p test/tsconfig.gpu.json || exit 1
+    du -sh build/Release/deepscope.node lib build/gpu-check
+    ;;
+  run)
+    nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv || true
+    DEEPSCOPE_BINARY="$PWD/build/Release/deepscope.node" node build/gpu-check/test/gpu/run.js
+    ;;
+  *)
+    echo "usage: bash scripts/gpu-check.sh prepare [arch] | run" >&2
+    exit 2
+    ;;
+esac
