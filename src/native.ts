@@ -42,6 +42,7 @@ export interface NativeBinding {
   copyTo(h: NativeHandle, device: string, index: number): NativeHandle;
   read(h: NativeHandle): Promise<ArrayBuffer>;
   readSync(h: NativeHandle): ArrayBuffer;
+  readInto<T extends ArrayBufferView>(h: NativeHandle, target: T): Promise<T>;
   version(h: NativeHandle): number;
   synchronize(): void;
   memory(): { cpu: NativeMemory & { cachedBytes: number }; cuda: NativeMemory };

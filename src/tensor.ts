@@ -129,6 +129,20 @@ export class Tensor implements Disposable {
     return arrayFor(this.dtype, buf);
   }
 
+  /**
+   * Copies the data into `target` (a typed array of exactly the tensor's byte size) once the stream has
+   * computed it, and resolves with `target`. Lets a loop reuse one buffer instead of allocating one per
+   * read; do not touch `target` before the promise settles.
+   * @example const buf = new Float32Array(t.size); await t.dataInto(buf);
+   */
+  async dataInto<T extends ArrayBufferView>(target: T): Promise<T> {
+    if (!ArrayBuffer.isView(target)) throw new TypeError('dataInto: target must be a typed array');
+    if (target.byteLength !== this.size * 4) {
+      throw new RangeError(`dataInto: target holds ${target.byteLength} bytes but the tensor of shape ${fmtShape(this.shape)} has ${this.size * 4}`);
+    }
+    return native.readInto(this._h('dataInto'), target);
+  }
+
   /** Like {@link Tensor.data}, but blocks the thread until the data is ready. Meant for scripts and tests. */
   dataSync(): Float32Array | Int32Array {
     return arrayFor(this.dtype, native.readSync(this._h('dataSync')));

@@ -10,7 +10,7 @@ import * as path from 'path';
 const root = path.resolve(__dirname, '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-test('npm pack → install --ignore-scripts → require works from prebuilds/', () => {
+test('npm pack → install --ignore-scripts → require works from prebuilds/ and runs LeNet-5', () => {
   execFileSync(process.execPath, [path.join(root, 'scripts', 'prebuild.js')], { cwd: root, stdio: 'pipe' });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'deepscope-pack-'));
   try {
@@ -33,11 +33,16 @@ test('npm pack → install --ignore-scripts → require works from prebuilds/', 
       stdio: 'pipe',
     });
     expect(fs.existsSync(path.join(app, 'node_modules', 'deepscope', 'build'))).toBe(false);
-    const script = "const ds = require('deepscope'); console.log(ds.tensor([1, 2]).add(1).arraySync().join(','));";
+    const script = [
+      "const ds = require('deepscope');",
+      "const net = ds.models.lenet5();",
+      "const out = ds.noGrad(() => net.call(ds.randn([2, 1, 32, 32])));",
+      "console.log(ds.tensor([1, 2]).add(1).arraySync().join(','), out.shape.join('x'), net.numParameters());",
+    ].join(' ');
     // No compiler on the PATH: loading must not need one.
     const r = spawnSync(process.execPath, ['-e', script], { cwd: app, encoding: 'utf8', env: { ...process.env, PATH: path.dirname(process.execPath) } });
     expect(r.stderr).toBe('');
-    expect(r.stdout.trim()).toBe('2,3');
+    expect(r.stdout.trim()).toBe('2,3 2x10 60000');
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -138,11 +138,13 @@ export async function writeSafetensors(file: string, tensors: TensorDict, metada
     await writeFully(fh, len, 0);
     await writeFully(fh, header, 8);
     let pos = 8 + header.length;
+    // One host buffer, the size of the largest tensor, reused for every tensor.
+    const staging = Buffer.allocUnsafe(entries.reduce((m, [, t]) => Math.max(m, t.size * 4), 0));
     for (const [, t] of entries) {
       if (t.size === 0) continue;
-      const data = await t.data();
-      await writeFully(fh, new Uint8Array(data.buffer, data.byteOffset, data.byteLength), pos);
-      pos += data.byteLength;
+      const view = await t.dataInto(staging.subarray(0, t.size * 4));
+      await writeFully(fh, view, pos);
+      pos += view.byteLength;
     }
     ok = true;
   } finally {

@@ -51,6 +51,16 @@ describe('streams', () => {
     expect(ticks).toBeGreaterThan(0);
   });
 
+  test('dataInto reuses a caller buffer and checks its size', async () => {
+    const buf = new Float32Array(4);
+    const x = ds.tensor([1, 2, 3, 4]);
+    expect(await x.mul(2).dataInto(buf)).toBe(buf);
+    expect([...buf]).toEqual([2, 4, 6, 8]);
+    await x.add(1).dataInto(buf);
+    expect([...buf]).toEqual([2, 3, 4, 5]);
+    await expect(x.dataInto(new Float32Array(3))).rejects.toThrow(/dataInto: target holds 12 bytes but the tensor of shape \[4\] has 16/);
+  });
+
   test('data(), dataSync(), item() and array() agree', async () => {
     const x = ds.tensor([[1, 2], [3, 4]]);
     expect([...(await x.data())]).toEqual([...x.dataSync()]);
