@@ -49,10 +49,12 @@ describe('memory', () => {
     // Checked on the tensors themselves: the global count may move meanwhile as the finalizer collects
     // garbage of earlier tests.
     const made: ds.Tensor[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
     const slow = ds.tidy(async () => {
       const t = ds.ones([4]);
       made.push(t);
-      await new Promise((r) => setTimeout(r, 20));
+      await gate;
       return t.add(1);
     });
     const fast = ds.tidy(async () => {
@@ -64,6 +66,7 @@ describe('memory', () => {
     expect(await fast).toBe(1);
     // The fast scope closed while the slow one was still running: only its own tensor is gone.
     expect(made.map((t) => t.isDisposed)).toEqual([false, true]);
+    release();
     const s = await slow;
     expect(made.every((t) => t.isDisposed)).toBe(true);
     expect([...(await s.data())]).toEqual([2, 2, 2, 2]);
