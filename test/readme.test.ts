@@ -7,10 +7,11 @@ import * as path from 'path';
 
 const root = path.resolve(__dirname, '..');
 
-test('README quick start runs and recovers the linear model', () => {
+test('README quick start runs and trains LeNet-5 to a real accuracy', () => {
   const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
   const first = readme.slice(0, readme.indexOf('\n## '));
-  expect(first).toMatch(/```sh\nnpm install\nnpm test\n```/);
+  const commands = /```sh\n([\s\S]*?)```/.exec(first)![1].split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
+  expect(commands).toEqual(['npm install', 'npx deepscope demo', 'npm test']);
   const code = /```js\n([\s\S]*?)```/.exec(first)?.[1];
   expect(code).toBeDefined();
   expect(code!.trim().split('\n').length).toBeLessThanOrEqual(14);
@@ -21,9 +22,9 @@ test('README quick start runs and recovers the linear model', () => {
     const r = spawnSync(process.execPath, [file], { cwd: root, encoding: 'utf8', timeout: 120000 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const nums = (r.stdout.match(/-?\d+\.\d+(e-?\d+)?/g) ?? []).map(Number);
-    expect(nums.length).toBe(4);
-    [2, -1, 0.5, 0.3].forEach((v, i) => expect(Math.abs(nums[i] - v)).toBeLessThan(1e-3));
+    const acc = Number(/test accuracy after one epoch: ([\d.]+)/.exec(r.stdout)?.[1]);
+    // One epoch of the modern LeNet-5 on the 8,000 training digits reaches about 0.94.
+    expect(acc).toBeGreaterThan(0.9);
   } finally {
     fs.rmSync(file, { force: true });
   }
