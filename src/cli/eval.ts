@@ -8,6 +8,7 @@ import type { DeviceLike } from '../device';
 import { create, MODEL_NAMES } from '../models';
 import { readSafetensorsHeader } from '../io/safetensors';
 import { loadInto } from '../io/checkpoint';
+import { StateDictError } from '../nn/module';
 import type { ModelName } from '../train/recipes';
 import { CliError, applyThreads, checkDevice, deviceArg, describeFsError, firstLine, modelArg, percent, positiveInt, thousands } from './common';
 import { evaluateOnMnist } from './run';
@@ -42,7 +43,9 @@ export function registerEval(program: Command): void {
         metadata = (await readSafetensorsHeader(file)).metadata;
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        throw new CliError(`cannot read checkpoint '${file}': ${code ? describeFsError(e) : firstLine(e)}`);
+        // "readSafetensorsHeader: <file>: <problem>" → "<problem>"
+        const problem = code ? describeFsError(e) : firstLine(e).replace(/^readSafetensorsHeader: /, '').replace(`${file}: `, '');
+        throw new CliError(`cannot read checkpoint '${file}' (not a safetensors file?): ${problem}`);
       }
       let name = opts.model;
       if (!name) {
@@ -58,7 +61,8 @@ export function registerEval(program: Command): void {
         try {
           await loadInto(model, file, { device: opts.device });
         } catch (e) {
-          throw new CliError(`checkpoint '${file}' does not fit model '${name}': ${firstLine(e)}`);
+          const saved = metadata.model && metadata.model !== name ? `; the checkpoint says model '${metadata.model}'` : '';
+          throw new CliError(`checkpoint '${file}' does not fit model '${name}': ${describeMismatch(e)}${saved}`);
         }
         const r = await evaluateOnMnist(model, opts.device);
         const correct = Math.round(r.accuracy * r.samples);
@@ -74,4 +78,15 @@ export function registerEval(program: Command): void {
         model.dispose();
       }
     });
+}
+
+/** A short account of why a state dict did not load: counts of keys rather than every name. */
+function describeMismatch(e: unknown): string {
+  if (!(e instanceof StateDictError)) return firstLine(e);
+  const parts: string[] = [];
+  const list = (keys: string[]) => keys.slice(0, 3).map((k) => `'${k}'`).join(', ') + (keys.length > 3 ? ', ...' : '');
+  if (e.missingKeys.length) parts.push(`${e.missingKeys.length} missing key(s) (${list(e.missingKeys)})`);
+  if (e.unexpectedKeys.length) parts.push(`${e.unexpectedKeys.length} unexpected key(s) (${list(e.unexpectedKeys)})`);
+  if (e.shapeMismatches.length) parts.push(`${e.shapeMismatches.length} shape mismatch(es) (${list(e.shapeMismatches.map((m) => m.key))})`);
+  return parts.join(', ');
 }

@@ -14,6 +14,7 @@ import { cpuInfo, getNumThreads } from '../backend';
 import { narrow } from '../ops/indexing';
 import { mnist, MNIST_MEAN, MNIST_STD } from '../data/mnist';
 import { DataLoader } from '../data/loader';
+import { TensorDataset } from '../data/dataset';
 import { create } from '../models';
 import { OneCycleLR } from '../optim/lr_scheduler';
 import { save } from '../io/checkpoint';
@@ -47,6 +48,8 @@ export interface RunConfig {
   device: DeviceLike;
   /** Output directory. */
   outDir: string;
+  /** Train on the first this many training digits only (all 8,000 by default). */
+  trainSize?: number;
   /** Also write `samples.png`. */
   samples: boolean;
   /** No progress bars (results are still printed). */
@@ -83,10 +86,14 @@ const OPTIMIZER_LABEL: Record<OptimizerName, string> = { adamw: 'AdamW', adam: '
 /** Runs the training described by `cfg`; progress goes to stderr, the results to stdout. */
 export async function runTraining(cfg: RunConfig): Promise<RunSummary> {
   const started = Date.now();
-  const out = prepareOutDir(cfg.outDir);
   checkDevice(cfg.device);
+  const out = prepareOutDir(cfg.outDir);
   const err = process.stderr;
-  const { train: trainSet, test: testSet } = mnist({ padTo32: true, device: cfg.device });
+  const { train: fullTrainSet, test: testSet } = mnist({ padTo32: true, device: cfg.device });
+  const trainSet =
+    cfg.trainSize !== undefined && cfg.trainSize < fullTrainSet.length
+      ? new TensorDataset(...fullTrainSet.tensors.map((t) => narrow(t, 0, 0, cfg.trainSize!)))
+      : fullTrainSet;
   manualSeed(cfg.seed);
   const model = create(cfg.model);
   try {
@@ -180,15 +187,21 @@ export async function runTraining(cfg: RunConfig): Promise<RunSummary> {
     files.push('summary.json');
     fs.writeFileSync(path.join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
 
+    if (!Number.isFinite(last.trainLoss) || last.testAccuracy < 0.2) {
+      err.write(`deepscope: warning: training did not converge (train loss ${last.trainLoss.toPrecision(4)}, test accuracy ${percent(last.testAccuracy)}); try a lower --lr\n`);
+    }
+    const rel = path.relative(process.cwd(), out);
+    const shown = rel === '' ? '.' : rel.startsWith('..') ? out : rel;
     process.stdout.write(
       `${cfg.model}: test accuracy ${percent(last.testAccuracy)} on ${thousands(testSet.length)} digits, ` +
         `train loss ${last.trainLoss.toFixed(4)}, ${cfg.epochs} epoch${cfg.epochs === 1 ? '' : 's'} in ${seconds.toFixed(1)} s (${formatDuration(seconds)})\n` +
-        `wrote ${files.map((f) => path.join(path.relative(process.cwd(), out) || '.', f)).join(', ')}\n`,
+        `wrote ${files.map((f) => path.join(shown, f)).join(', ')}\n`,
     );
     return summary;
   } finally {
     model.dispose();
-    trainSet.dispose();
+    if (trainSet !== fullTrainSet) trainSet.dispose();
+    fullTrainSet.dispose();
     testSet.dispose();
   }
 }

@@ -22,6 +22,7 @@ export interface TrainOptions {
   device: DeviceLike;
   out: string;
   threads?: number;
+  trainSize?: number;
   samples?: boolean;
   quiet?: boolean;
 }
@@ -43,6 +44,7 @@ export function registerTrain(program: Command): void {
     .option('-d, --device <device>', 'cpu, cuda or cuda:N', deviceArg, 'cpu')
     .option('-o, --out <dir>', 'output directory', './deepscope-train')
     .option('-t, --threads <n>', 'CPU threads (default: DEEPSCOPE_NUM_THREADS or all cores)', positiveInt('--threads'))
+    .option('--train-size <n>', 'train on the first n of the 8,000 training digits (quick experiments)', positiveInt('--train-size'))
     .option('--samples', 'also write samples.png')
     .option('-q, --quiet', 'no progress bars')
     .addHelpText(
@@ -68,6 +70,7 @@ export function registerTrain(program: Command): void {
         seed: opts.seed,
         device: opts.device,
         outDir: opts.out,
+        trainSize: opts.trainSize,
         samples: Boolean(opts.samples),
         quiet: Boolean(opts.quiet),
       });
