@@ -112,7 +112,7 @@ class PipelinedReader {
   private pending: { totals: Totals; samples: number; values: Promise<[number, number]> } | null = null;
   latest = { loss: NaN, accuracy: NaN, samples: 0 };
 
-  /** Starts reading `totals` (which this reader then owns) and reports the previous read. */
+  /** Starts reading `totals` (which this reader then owns and frees) and reports the previous read. */
   async start(totals: Totals, samples: number): Promise<void> {
     const values = Promise.all([totals.loss.item(), totals.correct.item()]);
     values.catch(() => undefined); // surfaced when awaited
@@ -160,44 +160,40 @@ async function pass(op: string, loader: BatchSource, readEvery: number, onStep: 
   const t0 = Date.now();
   const steps = loader.length;
   const reader = new PipelinedReader();
-  let totals: Totals | null = null; // sums so far
-  let shared = false; // whether the reader owns `totals` (it frees them once read)
+  let totals: Totals | null = null; // sums so far, owned here
+  let readSamples = -1; // samples covered by the last read started
   let samples = 0;
   let step = 0;
+  const read = async (): Promise<void> => {
+    await reader.start(noGrad(() => ({ loss: totals!.loss.clone(), correct: totals!.correct.clone() })), samples);
+    readSamples = samples;
+  };
   try {
     for await (const batch of loader) {
       let next: Totals;
       try {
         const [x, y] = checkBatch(op, batch);
-        if (!totals) {
-          totals = newTotals(x.device);
-          shared = false;
-        }
+        totals ??= newTotals(x.device);
         const before: Totals = totals;
         next = tidy(() => body(x, y, before));
         samples += x.shape[0];
       } finally {
         dispose(batch);
       }
-      if (!shared) dispose(totals);
+      dispose(totals);
       totals = next;
-      shared = false;
       step++;
-      if (step % readEvery === 0 || step === steps) {
-        shared = true;
-        await reader.start(totals, samples);
-      }
+      if (step % readEvery === 0 || step === steps) await read();
+      if (step === steps) await reader.finish(); // the last step reports the whole pass
       onStep?.({ step, steps, ...reader.latest });
     }
-    if (totals && !shared) {
-      shared = true;
-      await reader.start(totals, samples);
-    }
+    if (totals && readSamples !== samples) await read();
     await reader.finish();
   } catch (e) {
-    if (totals && !shared) dispose(totals);
     reader.abandon();
     throw e;
+  } finally {
+    if (totals) dispose(totals);
   }
   const { loss, accuracy } = reader.latest;
   return { loss, accuracy, samples, steps: step, seconds: (Date.now() - t0) / 1000 };
