@@ -48,7 +48,7 @@ describe('help and version', () => {
   });
 
   test.each([
-    ['demo', ['--out', '--model', '--epochs', '--seed', '--device', 'lenet5-modern', 'lenet5', '98.6%']],
+    ['demo', ['--out', '--model', '--epochs', '--seed', '--device', 'lenet5-modern', 'lenet5', 'test accuracy (seed 0)']],
     ['train', ['--model', '--epochs', '--batch-size', '--lr', '--weight-decay', '--optimizer', '--seed', '--out']],
     ['eval', ['--model', '--checkpoint', '--json']],
     ['info', ['--json']],
