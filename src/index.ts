@@ -36,3 +36,4 @@ export * as io from './io';
 export * as data from './data';
 export { ProgressBar, formatDuration, type ProgressBarOptions, type ProgressStream, type ProgressMetrics } from './util/progress';
 export * as models from './models';
+export * as train from './train';
