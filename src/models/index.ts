@@ -29,3 +29,36 @@ export function create(name: string): Classifier {
   }
   throw new RangeError(`unknown model '${name}' (known: ${MODEL_NAMES.join(', ')})`);
 }
+export {
+  DenseNet,
+  DenseLayer,
+  DenseBlock,
+  Transition,
+  densenet121,
+  densenet169,
+  densenet201,
+  densenet161,
+  densenet264,
+  type DenseNetOptions,
+} from './densenet';
+export {
+  Highway,
+  HighwayLinear,
+  HighwayConv2d,
+  PlainLinear,
+  HighwayMLP,
+  highwayMLP,
+  type HighwayActivation,
+  type HighwayLayerOptions,
+  type HighwayMLPOptions,
+} from './highway';
+export {
+  DiracNet,
+  DiracConv2d,
+  DiracBlock,
+  diracDelta,
+  diracnet18,
+  diracnet34,
+  type DiracNetOptions,
+  type DiracConv2dOptions,
+} from './diracnet';
