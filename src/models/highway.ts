@@ -94,6 +94,13 @@ export class Highway extends Module {
 
 /** A fully connected highway layer of width `features` (H and T are `Linear(features, features)`). */
 export class HighwayLinear extends Highway {
+  /** H's affine part. */
+  declare plain: Linear;
+  /** The transform gate's affine part. */
+  declare gate: Linear;
+  /** The independent carry gate's affine part, or null. */
+  declare carry: Linear | null;
+
   /** A layer on `[N, features]`. */
   constructor(
     /** Width. */ readonly features: number,
@@ -115,6 +122,13 @@ export class HighwayLinear extends Highway {
 
 /** A convolutional highway layer: H, T (and C) are `channels → channels` k×k convolutions with 'same' padding. */
 export class HighwayConv2d extends Highway {
+  /** H's convolution. */
+  declare plain: Conv2d;
+  /** The transform gate's convolution. */
+  declare gate: Conv2d;
+  /** The independent carry gate's convolution, or null. */
+  declare carry: Conv2d | null;
+
   /** A layer on `[N, channels, H, W]` with a `kernelSize`×`kernelSize` kernel (odd). */
   constructor(
     /** Channels in and out. */ readonly channels: number,
