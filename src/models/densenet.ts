@@ -120,7 +120,7 @@ export class DenseBlock extends Module {
 }
 
 /** A transition (torchvision's `_Transition`): BN → ReLU → 1×1 conv → 2×2 average pooling. */
-export class Transition extends Sequential {
+export class DenseTransition extends Sequential {
   /** From `numInputFeatures` to `numOutputFeatures` maps, halving the resolution. */
   constructor(numInputFeatures: number, numOutputFeatures: number, options: { generator?: Generator } = {}) {
     super({
@@ -191,7 +191,7 @@ export class DenseNet extends Module implements Classifier {
       m = block.numOutputFeatures;
       if (i !== blockConfig.length - 1) {
         const out = Math.floor(m * compression);
-        layers[`transition${i + 1}`] = new Transition(m, out, { generator });
+        layers[`transition${i + 1}`] = new DenseTransition(m, out, { generator });
         m = out;
       }
     });

@@ -33,7 +33,7 @@ export {
   DenseNet,
   DenseLayer,
   DenseBlock,
-  Transition,
+  DenseTransition,
   densenet121,
   densenet169,
   densenet201,
