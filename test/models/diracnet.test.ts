@@ -62,12 +62,13 @@ describe('DiracNets', () => {
     }
   });
 
-  test("output shape at the paper's 224×224; forward and backward of DiracNet-18 and -34 on 32×32", () => {
+  test("output shape at the paper's 224×224; forward and backward of DiracNet-18 and -34 (quarter widths) on 32×32", () => {
     const net18 = models.diracnet18().eval();
     const out = ds.noGrad(() => net18.call(ds.randn([1, 3, 224, 224])));
     expect(out.shape).toEqual([1, 1000]);
-    net18.train();
-    for (const net of [net18, models.diracnet34()]) {
+    net18.dispose();
+    const widths = [16, 32, 64, 128];
+    for (const net of [models.diracnet18({ widths }), models.diracnet34({ widths })]) {
       const loss = net.loss(net.call(ds.randn([2, 3, 32, 32])), ds.tensor([1, 999], undefined, { dtype: 'int32' }));
       loss.backward();
       const first = (net.groups.at(0) as ds.nn.Sequential).at(0) as ds.models.DiracBlock;
