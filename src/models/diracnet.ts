@@ -16,6 +16,12 @@
  * linear. Parameters (with a, b and the BN affine parameters): DiracNet-18 11,523,368 (the paper's
  * 11.52 M), DiracNet-34 21,638,952 (21.64 M). The CIFAR configuration (`{ cifar: true }`) replaces the
  * stem by a 3×3/1 convolution without pooling and takes widths from the options.
+ *
+ * Differences from the reference code, by choice: the reference's CIFAR networks use NCReLU
+ * ([max(x, 0), min(x, 0)], doubling each convolution's inputs) and one scalar a (initially 5) and b (1e-3)
+ * per layer; here the activation is ReLU, as the paper's ImageNet parameter counts imply (11.52 M and
+ * 21.64 M are reproduced only without the doubled inputs), and a, b are per filter as in the paper's
+ * diag(a), diag(b).
  * @module
  */
 import { Tensor } from '../tensor';
