@@ -29,3 +29,23 @@ export function create(name: string): Classifier {
   }
   throw new RangeError(`unknown model '${name}' (known: ${MODEL_NAMES.join(', ')})`);
 }
+export { simpnet, SimpNet, SAFPool, SIMPNET_CONFIGS, type SimpNetOptions } from './simpnet';
+export {
+  randwire,
+  RandWireNet,
+  RandWireStage,
+  RandWireNode,
+  SeparableConv2d,
+  erdosRenyi,
+  barabasiAlbert,
+  wattsStrogatz,
+  toDAG,
+  generateGraph,
+  countMultiplyAdds,
+  type Graph,
+  type DAG,
+  type GraphSpec,
+  type RandWireOptions,
+} from './randwire';
+export { vanillaCNN, VanillaCNN, tanhCriticalPoint, type VanillaCNNOptions } from './vanilla';
+export { withInputUpsampling, InputUpsampling, type InputUpsamplingOptions } from './upsampling';
