@@ -192,6 +192,14 @@ export function generateGraph(spec: GraphSpec, nodes: number, seed: number): Gra
 
 /** Depthwise 3×3 (`stride`) then pointwise 1×1, both without bias. */
 export class SeparableConv2d extends Sequential {
+  /** The depthwise 3×3 convolution (groups = inChannels). */
+  get depthwise(): Conv2d {
+    return this._modules.get('depthwise') as Conv2d;
+  }
+  /** The pointwise 1×1 convolution. */
+  get pointwise(): Conv2d {
+    return this._modules.get('pointwise') as Conv2d;
+  }
   /** `inChannels` → `outChannels`. */
   constructor(inChannels: number, outChannels: number, options: { stride?: number; generator?: Generator } = {}) {
     const { stride = 1, generator } = options;
