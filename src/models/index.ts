@@ -47,5 +47,5 @@ export {
   type GraphSpec,
   type RandWireOptions,
 } from './randwire';
-export { vanillaCNN, VanillaCNN, tanhCriticalPoint, type VanillaCNNOptions } from './vanilla';
+export { vanillaCNN, VanillaCNN, tanhCriticalPoint, type VanillaCNNOptions, type VarianceSetting, type CriticalPoint } from './vanilla';
 export { withInputUpsampling, InputUpsampling, type InputUpsamplingOptions } from './upsampling';

@@ -176,9 +176,19 @@ export function toDAG(g: Graph): DAG {
 
 /** A graph generator and its parameters. */
 export type GraphSpec =
-  | { type: 'ws'; k: number; p: number }
-  | { type: 'er'; p: number }
-  | { type: 'ba'; m: number };
+  | {
+      /** Watts–Strogatz. */ type: 'ws';
+      /** Ring neighbours (even). */ k: number;
+      /** Rewiring probability. */ p: number;
+    }
+  | {
+      /** Erdős–Rényi. */ type: 'er';
+      /** Edge probability. */ p: number;
+    }
+  | {
+      /** Barabási–Albert. */ type: 'ba';
+      /** Edges per new node. */ m: number;
+    };
 
 /** Draws a graph of `nodes` nodes from `spec` with `seed`. */
 export function generateGraph(spec: GraphSpec, nodes: number, seed: number): Graph {

@@ -46,14 +46,14 @@ function gaussianMean(f: (z: number) => number): number {
   return s;
 }
 
-const criticalCache = new Map<number, { weightVariance: number; biasVariance: number; q: number }>();
+const criticalCache = new Map<number, CriticalPoint>();
 
 /**
  * The critical point of tanh for a bias variance σ_b²: the σ_w² at which the fixed point q* of
  * q ← σ_w²·E[tanh(√q·z)²] + σ_b² has χ₁ = σ_w²·E[sech⁴(√q*·z)] = 1. Returns `{ weightVariance, biasVariance, q }`.
  * @example tanhCriticalPoint(2e-5) // { weightVariance: ≈1.0 , biasVariance: 2e-5, q: ≈0.005 }
  */
-export function tanhCriticalPoint(biasVariance = 2e-5): { weightVariance: number; biasVariance: number; q: number } {
+export function tanhCriticalPoint(biasVariance = 2e-5): CriticalPoint {
   const cached = criticalCache.get(biasVariance);
   if (cached) return { ...cached };
   // The fixed point q* of q ↦ σ_w²·E[tanh²(√q·z)] + σ_b², by bisection on g(q) = map(q) − q (g > 0 below q*).
@@ -83,6 +83,24 @@ export function tanhCriticalPoint(biasVariance = 2e-5): { weightVariance: number
   const result = { weightVariance, biasVariance, q: fixedPoint(weightVariance) };
   criticalCache.set(biasVariance, result);
   return { ...result };
+}
+
+/** The weight and bias variances of an initialisation. */
+export interface VarianceSetting {
+  /** σ_w². */
+  weight: number;
+  /** σ_b². */
+  bias: number;
+}
+
+/** A critical point of tanh, from {@link tanhCriticalPoint}. */
+export interface CriticalPoint {
+  /** σ_w² on the critical line. */
+  weightVariance: number;
+  /** The σ_b² asked for. */
+  biasVariance: number;
+  /** The fixed point q* of the variance map. */
+  q: number;
 }
 
 /** Options of {@link vanillaCNN}. */
@@ -123,7 +141,7 @@ export class VanillaCNN extends Module implements Classifier {
   /** The activation. */
   readonly activation: 'tanh' | 'relu';
   /** σ_w² and σ_b² used by the initialisation. */
-  readonly variances: { weight: number; bias: number };
+  readonly variances: VarianceSetting;
 
   /** Builds the network; see {@link VanillaCNNOptions}. */
   constructor(options: VanillaCNNOptions = {}) {
