@@ -62,3 +62,23 @@ export {
   type DiracNetOptions,
   type DiracConv2dOptions,
 } from './diracnet';
+export { simpnet, SimpNet, SAFPool, SIMPNET_CONFIGS, type SimpNetOptions } from './simpnet';
+export {
+  randwire,
+  RandWireNet,
+  RandWireStage,
+  RandWireNode,
+  SeparableConv2d,
+  erdosRenyi,
+  barabasiAlbert,
+  wattsStrogatz,
+  toDAG,
+  generateGraph,
+  countMultiplyAdds,
+  type Graph,
+  type DAG,
+  type GraphSpec,
+  type RandWireOptions,
+} from './randwire';
+export { vanillaCNN, VanillaCNN, tanhCriticalPoint, type VanillaCNNOptions, type VarianceSetting, type CriticalPoint } from './vanilla';
+export { withInputUpsampling, InputUpsampling, type InputUpsamplingOptions } from './upsampling';
