@@ -335,7 +335,7 @@ export function resnet152(options: Opts = {}): ResNet {
 
 type PlainOpts = Omit<Opts, 'plain' | 'zeroInitResidual'>;
 
-/** Plain 18-layer network (resnet18 without shortcuts): 11,689,512 − 3 projections' parameters. */
+/** Plain 18-layer network (resnet18 without shortcuts and so without its 3 projections): 11,515,688 parameters. */
 export function plainResnet18(options: PlainOpts = {}): ResNet {
   return resnet18({ ...options, plain: true });
 }
