@@ -25,7 +25,9 @@
  * parameters (torchvision's pretrained model, which drops them); the two auxiliary classifiers (after 4a
  * and 4d: 1×1 conv to 128, fc 2048→1024, dropout 0.7, fc 1024→classes) add 3,188,968 + 3,191,016, for
  * 13,004,888 (torchvision's `googlenet(aux_logits=True)`). The paper's Table 1 counts weights only, in
- * units of 1024 (inception 3a: 163,328 weights = "159K").
+ * units of 1024 (inception 3a: 163,328 weights = "159K"; 3b 379K = "380K"; 4b 438K = "437K"); several of its
+ * other rows (4a, 4c–5b) do not follow from its own widths (4c: 497.5K against "463K"), so the widths, not
+ * the parameter column, are what is reproduced.
  *
  * Initialisation is torchvision's: convolution and linear weights truncated normal with std 0.01, batch
  * norms weight 1 and bias 0.
@@ -76,7 +78,7 @@ export class BasicConv2d extends Module {
     this.registerModule('conv', new Conv2d(inChannels, outChannels, kernelSize, {
       stride: options.stride ?? 1, padding: options.padding ?? 0, bias: !bn, generator: options.generator,
     }));
-    if (bn) this.registerModule('bn', new BatchNorm2d(outChannels, { eps: 0.001 }));
+    this.registerModule('bn', bn ? new BatchNorm2d(outChannels, { eps: 0.001 }) : null);
   }
 
   /** [N, in, H, W] → [N, out, H', W'], rectified. */
@@ -253,8 +255,8 @@ export const GOOGLENET_TABLE1: Readonly<Record<string, readonly [number, number,
 };
 
 /**
- * GoogLeNet (see the module description). Input [N, 3, 224, 224] (any size from 15×15 up without aux
- * classifiers; the paper's aux need 224). In eval mode, or without aux, the output is the logits
+ * GoogLeNet (see the module description). Input [N, 3, 224, 224]; the smallest inputs are 32×32 (64×64 with
+ * `paper`, whose aux classifiers need 224×224). In eval mode, or without aux, the output is the logits
  * [N, numClasses]; in training mode with `auxLogits` it is {@link GoogLeNetOutputs}.
  */
 export class GoogLeNet extends Module implements Classifier {
@@ -295,10 +297,10 @@ export class GoogLeNet extends Module implements Classifier {
     this.auxWeight = options.auxWeight ?? 0.3;
     this.registerModule('conv1', new BasicConv2d(options.inChannels ?? 3, 64, 7, { ...o, stride: 2, padding: 3 }));
     this.registerModule('maxpool1', pool(3));
-    if (paper) this.registerModule('lrn1', new LocalResponseNorm(5, { alpha: 1e-4, beta: 0.75 }));
+    this.registerModule('lrn1', paper ? new LocalResponseNorm(5, { alpha: 1e-4, beta: 0.75 }) : null);
     this.registerModule('conv2', new BasicConv2d(64, 64, 1, o));
     this.registerModule('conv3', new BasicConv2d(64, 192, 3, { ...o, padding: 1 }));
-    if (paper) this.registerModule('lrn2', new LocalResponseNorm(5, { alpha: 1e-4, beta: 0.75 }));
+    this.registerModule('lrn2', paper ? new LocalResponseNorm(5, { alpha: 1e-4, beta: 0.75 }) : null);
     this.registerModule('maxpool2', pool(3));
     const inc = (name: string) => {
       const [i, a, b, c, d, e, f] = GOOGLENET_TABLE1[name];
@@ -311,10 +313,8 @@ export class GoogLeNet extends Module implements Classifier {
     this.registerModule('maxpool4', pool(paper ? 3 : 2));
     inc('inception5a');
     inc('inception5b');
-    if (options.auxLogits) {
-      this.registerModule('aux1', new InceptionAux(512, numClasses, { paper, generator }));
-      this.registerModule('aux2', new InceptionAux(528, numClasses, { paper, generator }));
-    }
+    this.registerModule('aux1', options.auxLogits ? new InceptionAux(512, numClasses, { paper, generator }) : null);
+    this.registerModule('aux2', options.auxLogits ? new InceptionAux(528, numClasses, { paper, generator }) : null);
     this.registerModule('avgpool', new AdaptiveAvgPool2d([1, 1]));
     this.registerModule('dropout', new Dropout(options.dropout ?? (paper ? 0.4 : 0.2), { generator }));
     this.registerModule('fc', new Linear(1024, numClasses, { generator }));

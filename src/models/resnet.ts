@@ -118,7 +118,7 @@ export class BasicBlock extends Module {
     this.registerModule('bn1', new BatchNorm2d(planes));
     this.registerModule('conv2', conv3x3(planes, planes, 1, 1, g));
     this.registerModule('bn2', new BatchNorm2d(planes));
-    if (options.downsample) this.registerModule('downsample', options.downsample);
+    this.registerModule('downsample', options.downsample ?? null);
   }
 
   /** [N, inplanes, H, W] → [N, planes, H/stride, W/stride]. */
@@ -172,7 +172,7 @@ export class Bottleneck extends Module {
     this.registerModule('bn2', new BatchNorm2d(width));
     this.registerModule('conv3', conv1x1(width, planes * Bottleneck.expansion, 1, g));
     this.registerModule('bn3', new BatchNorm2d(planes * Bottleneck.expansion));
-    if (options.downsample) this.registerModule('downsample', options.downsample);
+    this.registerModule('downsample', options.downsample ?? null);
   }
 
   /** [N, inplanes, H, W] → [N, planes·4, H/stride, W/stride]. */
