@@ -43,6 +43,9 @@ import { Generator } from '../random';
 import { add, relu } from '../ops/elementwise';
 import { argmax } from '../ops/reduce';
 import { crossEntropy } from '../ops/loss';
+import { zeros } from '../ops/creation';
+import { cat } from '../ops/indexing';
+import { maxPool2d, adaptiveAvgPool2d } from '../ops/pool';
 import { Module } from '../nn/module';
 import { Conv2d } from '../nn/layers/conv';
 import { Linear } from '../nn/layers/linear';
@@ -420,4 +423,127 @@ export function wide_resnet50_2(options: Opts = {}): ResNet {
 /** torchvision's Wide ResNet-101-2: 126,886,696 parameters. */
 export function wide_resnet101_2(options: Opts = {}): ResNet {
   return resnext({ ...options, depth: 101, cardinality: 1, width: 128 });
+}
+
+/**
+ * The paper's shortcut option A (§3.3, used by its CIFAR-10 networks): identity, subsampled by `stride`
+ * and zero-padded with channels on both sides when the block widens; no parameters.
+ */
+export class ShortcutA extends Module {
+  /** `inChannels` → `outChannels` (≥ inChannels; the extra channels are zeros) at `stride`. */
+  constructor(
+    /** Input channels. */ readonly inChannels: number,
+    /** Output channels. */ readonly outChannels: number,
+    /** Subsampling factor. */ readonly stride = 2,
+  ) {
+    super();
+    if (outChannels < inChannels) throw new RangeError(`ShortcutA: outChannels (${outChannels}) must be at least inChannels (${inChannels})`);
+  }
+
+  /** [N, in, H, W] → [N, out, ⌈H/stride⌉, ⌈W/stride⌉]: x[:, :, ::s, ::s] with zero channels around it. */
+  override forward(x: Tensor): Tensor {
+    const s = this.stride;
+    const sub = s === 1 ? x : (maxPool2d(x, { kernelSize: 1, stride: s }) as Tensor);
+    const extra = this.outChannels - this.inChannels;
+    if (extra === 0) return sub;
+    const [n, , h, w] = sub.shape;
+    const before = Math.floor(extra / 2);
+    const parts = [zeros([n, before, h, w], { device: x.device }), sub, zeros([n, extra - before, h, w], { device: x.device })];
+    return cat(parts.filter((t) => t.shape[1] > 0), 1);
+  }
+}
+
+/** Options of the CIFAR ResNets. */
+export interface CifarResNetOptions {
+  /** Classes. Default 10. */
+  numClasses?: number;
+  /** Shortcuts where the shape changes: 'A' (zero-padded identity, the paper's CIFAR choice) or 'B' (1×1 projection + BN). Default 'A'. */
+  shortcut?: 'A' | 'B';
+  /** No shortcuts at all (the paper's plain CIFAR nets, Fig. 6 left). Default false. */
+  plain?: boolean;
+  /** Input channels. Default 3. */
+  inChannels?: number;
+  /** Stream for the initial weights. */
+  generator?: Generator;
+}
+
+/**
+ * The CIFAR-10 ResNets of the paper's §4.2: a 3×3 convolution to 16 channels, three stages of n basic
+ * blocks at 16, 32 and 64 channels (32×32, 16×16, 8×8 maps), global average pooling and a 10-way fully
+ * connected layer: 6n + 2 weighted layers. Names follow the widely used reference implementation
+ * (`conv1`, `bn1`, `layer1`…`layer3`, `linear`). With shortcut A: resnet20 269,722 parameters, resnet32
+ * 464,154, resnet44 658,586, resnet56 853,018, resnet110 1,727,962 (the paper's 0.27 M, 0.46 M, 0.66 M,
+ * 0.85 M, 1.7 M).
+ */
+export class CifarResNet extends Module implements Classifier {
+  /** 3×3 convolution to 16. */ declare conv1: Conv2d;
+  /** Its batch norm. */ declare bn1: BatchNorm2d;
+  /** n blocks at 16 channels. */ declare layer1: Sequential;
+  /** n blocks at 32 channels. */ declare layer2: Sequential;
+  /** n blocks at 64 channels. */ declare layer3: Sequential;
+  /** 64 → classes. */ declare linear: Linear;
+
+  /** `n` blocks per stage (depth 6n + 2). */
+  constructor(/** Blocks per stage. */ readonly n: number, options: CifarResNetOptions = {}) {
+    super();
+    const generator = options.generator;
+    this.registerModule('conv1', conv3x3(options.inChannels ?? 3, 16, 1, 1, generator));
+    this.registerModule('bn1', new BatchNorm2d(16));
+    let inp = 16;
+    [16, 32, 64].forEach((planes, i) => {
+      const blocks: Module[] = [];
+      for (let b = 0; b < n; b++) {
+        const stride = b === 0 && i > 0 ? 2 : 1;
+        const change = stride !== 1 || inp !== planes;
+        const downsample = options.plain || !change ? null
+          : (options.shortcut ?? 'A') === 'A' ? new ShortcutA(inp, planes, stride)
+          : new Sequential(conv1x1(inp, planes, stride, generator), new BatchNorm2d(planes));
+        blocks.push(new BasicBlock(inp, planes, { stride, downsample, plain: options.plain, generator }));
+        inp = planes;
+      }
+      this.registerModule(`layer${i + 1}`, new Sequential(...blocks));
+    });
+    this.registerModule('linear', new Linear(64, options.numClasses ?? 10, { generator }));
+    for (const m of this.modules()) {
+      if (m instanceof Conv2d || m instanceof Linear) kaimingNormal_(m.weight, { generator });
+    }
+  }
+
+  /** [N, 3, 32, 32] → logits [N, classes]. */
+  override forward(x: Tensor): Tensor {
+    let h = relu(this.bn1.call(this.conv1.call(x)));
+    h = this.layer3.call(this.layer2.call(this.layer1.call(h)));
+    return this.linear.call(adaptiveAvgPool2d(h, 1).flatten(1));
+  }
+
+  /** Softmax cross-entropy on the logits. */
+  loss(output: Tensor, target: Tensor): Tensor {
+    return crossEntropy(output, target);
+  }
+
+  /** The class of the largest logit. */
+  predict(output: Tensor): Tensor {
+    return argmax(output, 1);
+  }
+}
+
+/** CIFAR ResNet-20 (n = 3): 269,722 parameters. */
+export function resnet20(options: CifarResNetOptions = {}): CifarResNet {
+  return new CifarResNet(3, options);
+}
+/** CIFAR ResNet-32 (n = 5): 464,154 parameters. */
+export function resnet32(options: CifarResNetOptions = {}): CifarResNet {
+  return new CifarResNet(5, options);
+}
+/** CIFAR ResNet-44 (n = 7): 658,586 parameters. */
+export function resnet44(options: CifarResNetOptions = {}): CifarResNet {
+  return new CifarResNet(7, options);
+}
+/** CIFAR ResNet-56 (n = 9): 853,018 parameters. */
+export function resnet56(options: CifarResNetOptions = {}): CifarResNet {
+  return new CifarResNet(9, options);
+}
+/** CIFAR ResNet-110 (n = 18): 1,727,962 parameters. */
+export function resnet110(options: CifarResNetOptions = {}): CifarResNet {
+  return new CifarResNet(18, options);
 }
