@@ -229,3 +229,44 @@ describe('ResNet training on MNIST', () => {
     net.dispose();
   });
 });
+
+describe('CIFAR-10 ResNets (the paper §4.2)', () => {
+  test('6n+2 layers, option-A shortcuts without parameters: the paper\'s 0.27 M … 1.7 M', () => {
+    // resnet20 by hand: stem 3·16·9 + 32; stage 1: 3·2·(16·16·9 + 32); stage 2: 16·32·9 + 64 + 32·32·9 + 64
+    // then 2·2·(32·32·9 + 64); stage 3 likewise at 64; fc 64·10 + 10.
+    const r20 = 464 + 3 * 4672 + 13952 + 2 * 18560 + 55552 + 2 * 73984 + 650;
+    expect(r20).toBe(269_722);
+    const counts = [models.resnet20, models.resnet32, models.resnet44, models.resnet56, models.resnet110].map((f) => {
+      const net = f();
+      const c = net.numParameters();
+      net.dispose();
+      return c;
+    });
+    expect(counts).toEqual([269_722, 464_154, 658_586, 853_018, 1_727_962]);
+    const b = models.resnet20({ shortcut: 'B' });
+    expect(b.numParameters()).toBe(269_722 + (16 * 32 + 64) + (32 * 64 + 128));
+    b.dispose();
+  });
+
+  test('option A: the identity subsampled and zero-padded with channels', () => {
+    const x = ds.randn([1, 4, 5, 5]);
+    const y = new models.ShortcutA(4, 8, 2).call(x);
+    expect(y.shape).toEqual([1, 8, 3, 3]);
+    const v = y.dataSync();
+    expect([...v.slice(0, 18)].every((t) => t === 0)).toBe(true);
+    expect([...v.slice(54)].every((t) => t === 0)).toBe(true);
+    expect(v[18]).toBe(x.dataSync()[0]);
+    expect(v[19]).toBe(x.dataSync()[2]);
+  });
+
+  test.each([['resnet20', {}], ['resnet56', {}], ['resnet20', { plain: true }]] as [string, ds.models.CifarResNetOptions][])(
+    '%s %o: [2, 3, 32, 32] → [2, 10], backward reaches conv1', (name, opts) => {
+      const net = (models as unknown as Record<string, (o: ds.models.CifarResNetOptions) => ds.models.CifarResNet>)[name](opts);
+      const shapes: number[][] = [];
+      for (const l of [net.layer1, net.layer2, net.layer3]) l.registerForwardHook((_m, _i, o) => void shapes.push([...(o as ds.Tensor).shape]));
+      ds.tidy(() => net.loss(net.call(ds.randn([2, 3, 32, 32])), ds.tensor([0, 9], undefined, { dtype: 'int32' })).backward());
+      expect(shapes).toEqual([[2, 16, 32, 32], [2, 32, 16, 16], [2, 64, 8, 8]]);
+      expect(net.conv1.weight.grad!.dataSync().some((v) => v !== 0)).toBe(true);
+      net.dispose();
+    });
+});
