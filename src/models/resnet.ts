@@ -484,7 +484,10 @@ export class CifarResNet extends Module implements Classifier {
   /** 64 → classes. */ declare linear: Linear;
 
   /** `n` blocks per stage (depth 6n + 2). */
-  constructor(/** Blocks per stage. */ readonly n: number, options: CifarResNetOptions = {}) {
+  constructor(
+    /** Blocks per stage. */ readonly n: number,
+    options: CifarResNetOptions = {},
+  ) {
     super();
     const generator = options.generator;
     this.registerModule('conv1', conv3x3(options.inChannels ?? 3, 16, 1, 1, generator));
