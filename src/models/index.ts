@@ -82,6 +82,7 @@ export {
 } from './randwire';
 export { vanillaCNN, VanillaCNN, tanhCriticalPoint, type VanillaCNNOptions, type VarianceSetting, type CriticalPoint } from './vanilla';
 export { withInputUpsampling, InputUpsampling, type InputUpsamplingOptions } from './upsampling';
+export {
   BasicBlock,
   Bottleneck,
   ResNet,
