@@ -16,4 +16,16 @@ const GemmMicroKernel& gemm_microkernel() {
   return *k;
 }
 
+const ConvDirectKernels& conv_direct_kernels() {
+  static const ConvDirectKernels* const k = [] {
+    switch (active_isa()) {
+      case Isa::avx512: return &conv_direct_avx512;
+      case Isa::avx2: return &conv_direct_avx2;
+      case Isa::generic: break;
+    }
+    return &conv_direct_generic;
+  }();
+  return *k;
+}
+
 }  // namespace ds::cpu

@@ -1,7 +1,8 @@
-// Function tables of the ISA-specific kernels. Each file in native/cpu/isa/ is compiled once per instruction
-// set (generic, AVX2+FMA, AVX-512) and defines one table entry per set under a suffixed name; the active
-// entry is chosen once, at first use, from ds::active_isa(). This header holds only plain declarations (no
-// inline functions, no templates) so the ISA translation units may include it.
+// Function tables of the ISA-specific kernels (GEMM micro-kernel, direct-convolution loops). Each file in
+// native/cpu/isa/ is compiled once per instruction set (generic, AVX2+FMA, AVX-512) and defines one table
+// entry per set under a suffixed name; the active entry is chosen once, at first use, from
+// ds::active_isa(). This header holds only plain declarations (no inline functions, no templates) so the
+// ISA translation units may include it.
 #pragma once
 #include <cstdint>
 
@@ -27,5 +28,25 @@ extern const GemmMicroKernel gemm_microkernel_avx512;
 
 // The entry for ds::active_isa(), chosen once.
 const GemmMicroKernel& gemm_microkernel();
+
+// Direct convolution loops (native/cpu/isa/conv_direct.cpp), on "wide rows" (see native/cpu/conv.cpp):
+//   taps: acc[q] += sum_t w[t] · src[off[t] + q] for q in [0, L), taps added in order t for every element.
+//   dots: acc[t·16 + j] += sum over q in [0, L) with q mod 16 = j of g[q] · src[off[t] + q], for t in
+//         [0, nt) (16 lane sums per tap, q ascending in each lane; L a multiple of 16).
+typedef void (*ConvTapsFn)(int64_t L, int64_t nt, const float* w, const int64_t* off, const float* src, float* acc);
+typedef void (*ConvDotsFn)(int64_t L, int64_t nt, const int64_t* off, const float* src, const float* g, float* acc);
+
+struct ConvDirectKernels {
+  ConvTapsFn taps;
+  ConvDotsFn dots;
+  const char* isa;
+};
+
+extern const ConvDirectKernels conv_direct_generic;
+extern const ConvDirectKernels conv_direct_avx2;
+extern const ConvDirectKernels conv_direct_avx512;
+
+// The entry for ds::active_isa(), chosen once.
+const ConvDirectKernels& conv_direct_kernels();
 
 }  // namespace ds::cpu

@@ -1,5 +1,6 @@
-// 2-D convolution on NCHW float32 through the GEMM: per (sample, group), a bounded im2col segment of the
-// input times the group's weight matrix. convTranspose2d reuses the three kernels (its forward is
+// 2-D convolution on NCHW float32: through the GEMM (per (sample, group), or several samples per GEMM when
+// the output is small; bounded im2col segments), or, for stride 1 with few filters per group, direct loops
+// (see native/cpu/conv.cpp). convTranspose2d reuses the three kernels (its forward is
 // conv2d_backward_data, its backward data is conv2d, its backward weight is conv2d_backward_weight with the
 // roles of input and gradient swapped).
 #pragma once

@@ -199,6 +199,120 @@ describe('larger convolutions (im2col segments, packed GEMM, threads)', () => {
   });
 });
 
+describe('small outputs and small groups (full-kernel, batched and direct paths)', () => {
+  // Batch 64-sized shapes that take the kernel's three small-shape paths (chosen from the shape alone):
+  //  full     the kernel covers the unpadded input (1x1 output): one GEMM over the whole batch per group;
+  //  batched  fewer than 256 outputs per sample and more than 8 filters per group (or stride > 1):
+  //           im2col of several samples side by side in one GEMM;
+  //  direct   stride 1, at most 8 filters per group, N·groups >= 8: long "wide row" loops, no im2col.
+  // Tolerances (normalised error, see the top of the file): the forward sums K = C_in/groups·kH·kW <= 400
+  // products per output, the input gradient C_out/groups·kH·kW <= 200, both well inside 1e-5; the weight
+  // gradient sums N·H_out·W_out <= 64·784 products per element, in float32 partial sums (vector lanes,
+  // per-sample dots, chunks of samples) whose rounding error stays near sqrt(n)·2^-24 relative to the
+  // result, so 1e-5 still holds with margin. Every path is also checked bitwise between 1 and 2 threads.
+  const cases: { name: string; x: number[]; w: number[]; o: ds.Conv2dOptions }[] = [
+    { name: 'full: C5 of LeNet-5 (1x1 output)', x: [64, 16, 5, 5], w: [24, 16, 5, 5], o: {} },
+    { name: 'full, grouped', x: [64, 8, 3, 3], w: [12, 4, 3, 3], o: { groups: 2 } },
+    { name: 'batched: 2x2 outputs', x: [64, 8, 4, 4], w: [16, 8, 3, 3], o: {} },
+    { name: 'batched: 1x1 output with padding', x: [64, 4, 3, 3], w: [10, 4, 5, 5], o: { padding: 1 } },
+    { name: 'batched: strided, grouped', x: [64, 6, 7, 7], w: [12, 3, 3, 3], o: { groups: 2, stride: 2, padding: 1 } },
+    { name: 'batched: 1x1 kernel on 3x3 maps', x: [64, 12, 3, 3], w: [20, 12, 1, 1], o: {} },
+    { name: 'direct: C3 of LeNet-5, 1 filter per group', x: [64, 18, 14, 14], w: [6, 3, 5, 5], o: { groups: 6 } },
+    { name: 'direct: 2 filters per group, padding same', x: [16, 4, 10, 9], w: [8, 1, 3, 3], o: { groups: 4, padding: 'same' } },
+    { name: 'direct: asymmetric padding, dilation', x: [16, 6, 9, 11], w: [6, 2, 3, 3], o: { groups: 3, padding: [1, 2, 0, 1], dilation: [2, 1] } },
+    { name: 'direct: C1 of LeNet-5', x: [64, 1, 32, 32], w: [6, 1, 5, 5], o: {} },
+  ];
+  for (const c of cases) {
+    test(`${c.name}: x ${JSON.stringify(c.x)} w ${JSON.stringify(c.w)} ${JSON.stringify(c.o)}`, () => {
+      const r = rng(31);
+      const x = randNd(r, c.x);
+      const w = randNd(r, c.w);
+      const b = randNd(r, [c.w[0]]);
+      const ro = refOptions(c.o, c.w);
+      ds.tidy(() => {
+        const tx = toTensor(x, { requiresGrad: true });
+        const tw = toTensor(w, { requiresGrad: true });
+        const y = ds.conv2d(tx, tw, toTensor(b), c.o);
+        expectClose(y, ref.conv2d(x, w, b, ro), FWD, 'forward');
+        const gy = randNd(r, [...y.shape]);
+        y.backward(toTensor(gy));
+        expectClose(tx.grad!, ref.conv2dGradInput(gy, w, c.x, ro), BWD, 'input gradient');
+        expectClose(tw.grad!, ref.conv2dGradWeight(x, gy, c.w, ro), BWD, 'weight gradient');
+      });
+    });
+  }
+
+  // convTranspose2d's forward is conv2d_backward_data: a 1x1 input is the full-kernel path, a stride-1
+  // grouped one the direct path. Its input gradient is conv2d of the cotangent, its weight gradient
+  // conv2d's weight gradient with the roles of input and cotangent swapped.
+  const tcases: { name: string; x: number[]; w: number[]; o: ds.ConvTranspose2dOptions }[] = [
+    { name: 'full: 1x1 input', x: [32, 6, 1, 1], w: [6, 4, 5, 5], o: {} },
+    { name: 'direct: stride 1, grouped, padding', x: [16, 4, 6, 7], w: [4, 2, 3, 3], o: { groups: 2, padding: 1 } },
+  ];
+  for (const c of tcases) {
+    test(`convTranspose2d ${c.name}: x ${JSON.stringify(c.x)} w ${JSON.stringify(c.w)} ${JSON.stringify(c.o)}`, () => {
+      const r = rng(37);
+      const x = randNd(r, c.x);
+      const w = randNd(r, c.w);
+      const b = randNd(r, [c.w[1] * (c.o.groups ?? 1)]);
+      const groups = c.o.groups ?? 1;
+      const p = pair(c.o.padding, 0);
+      const rt: ref.ConvTransposeRefOptions = { stride: [1, 1], padding: p, outputPadding: [0, 0], dilation: [1, 1], groups };
+      const rc: ref.ConvRefOptions = { stride: [1, 1], dilation: [1, 1], groups, pad: [p[0], p[0], p[1], p[1]] };
+      ds.tidy(() => {
+        const tx = toTensor(x, { requiresGrad: true });
+        const tw = toTensor(w, { requiresGrad: true });
+        const y = ds.convTranspose2d(tx, tw, toTensor(b), c.o);
+        expectClose(y, ref.convTranspose2d(x, w, b, rt), FWD, 'forward');
+        const gy = randNd(r, [...y.shape]);
+        y.backward(toTensor(gy));
+        expectClose(tx.grad!, ref.conv2d(gy, w, null, rc), BWD, 'input gradient');
+        expectClose(tw.grad!, ref.conv2dGradWeight(gy, x, c.w, rc), BWD, 'weight gradient');
+      });
+    });
+  }
+
+  test('every small-shape path gives bitwise identical results with 1 and 2 threads', () => {
+    const before = ds.getNumThreads();
+    const r = rng(41);
+    const runs = [...cases.slice(0, 9), { name: 'direct, 3 filters per group', x: [64, 12, 14, 14], w: [9, 4, 5, 5], o: { groups: 3 } as ds.Conv2dOptions }].map((c) => ({
+      c,
+      x: randNd(r, c.x),
+      w: randNd(r, c.w),
+      b: randNd(r, [c.w[0]]),
+    }));
+    const tr = { x: randNd(r, [16, 4, 6, 7]), w: randNd(r, [4, 2, 3, 3]) };
+    const runAll = () =>
+      ds.tidy(() => {
+        const out: Buffer[] = [];
+        const bytes = (t: ds.Tensor) => Buffer.from(Float32Array.from(t.dataSync()).buffer);
+        for (const { c, x, w, b } of runs) {
+          const tx = toTensor(x, { requiresGrad: true });
+          const tw = toTensor(w, { requiresGrad: true });
+          const y = ds.conv2d(tx, tw, toTensor(b), c.o);
+          y.backward(ds.sin(y));
+          out.push(bytes(y), bytes(tx.grad!), bytes(tw.grad!));
+        }
+        const tx = toTensor(tr.x, { requiresGrad: true });
+        const tw = toTensor(tr.w, { requiresGrad: true });
+        const z = ds.convTranspose2d(tx, tw, null, { groups: 2, padding: 1 });
+        z.backward(ds.cos(z));
+        out.push(bytes(z), bytes(tx.grad!), bytes(tw.grad!));
+        return out;
+      });
+    try {
+      ds.setNumThreads(1);
+      const one = runAll();
+      ds.setNumThreads(2);
+      const two = runAll();
+      expect(two.length).toBe(one.length);
+      one.forEach((b, i) => expect(two[i].equals(b)).toBe(true));
+    } finally {
+      ds.setNumThreads(before);
+    }
+  });
+});
+
 describe('conv2d, convTranspose2d: argument errors', () => {
   const t = (shape: number[]) => ds.zeros(shape);
 
