@@ -47,5 +47,6 @@ export {
   type VGGLayerSpec,
   type VGGOptions,
   type VGGConfigOptions,
+  type VGGFeatures,
 } from './vgg';
 export { summary, formatSummary, layerMultAdds, type ModelSummary, type SummaryRow, type SummaryOptions } from './summary';

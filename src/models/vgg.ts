@@ -100,6 +100,14 @@ export interface VGGConfigOptions extends VGGOptions {
   config?: VGGConfig;
 }
 
+/** What {@link vggFeatures} returns. */
+export interface VGGFeatures {
+  /** The layers, numbered as torchvision numbers them. */
+  features: Sequential;
+  /** Channels of the last convolution. */
+  outChannels: number;
+}
+
 /**
  * The `features` part of a VGG: the configuration's convolutions (each followed by batch norm when asked,
  * then ReLU), LRN and max pools as one `Sequential`, numbered as torchvision numbers them
@@ -108,7 +116,7 @@ export interface VGGConfigOptions extends VGGOptions {
 export function vggFeatures(
   cfg: readonly VGGLayerSpec[],
   options: { batchNorm?: boolean; widthMultiplier?: number; generator?: Generator } = {},
-): { features: Sequential; outChannels: number } {
+): VGGFeatures {
   const layers: Module[] = [];
   const m = options.widthMultiplier ?? 1;
   let c = 3;
