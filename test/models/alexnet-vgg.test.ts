@@ -20,9 +20,6 @@ describe('AlexNet', () => {
       'features.8.weight', 'features.8.bias', 'features.10.weight', 'features.10.bias',
       'classifier.1.weight', 'classifier.1.bias', 'classifier.4.weight', 'classifier.4.bias', 'classifier.6.weight', 'classifier.6.bias',
     ]);
-    net.eval();
-    const out = ds.noGrad(() => net.call(ds.randn([1, 3, 224, 224])));
-    expect(out.shape).toEqual([1, 1000]);
     net.dispose();
   });
 
@@ -47,12 +44,15 @@ describe('AlexNet', () => {
     const std = Math.sqrt(Array.from(w).reduce((a, v) => a + v * v, 0) / w.length);
     expect(std).toBeGreaterThan(0.009);
     expect(std).toBeLessThan(0.011);
-    net.eval();
-    const s = models.summary(net, [3, 227, 227], { print: false });
-    expect(s.rows.find((r) => r.name === 'features.0')!.outputShape).toEqual([1, 96, 55, 55]);
-    expect(s.rows.find((r) => r.name === 'features.14')!.outputShape).toEqual([1, 256, 6, 6]);
-    expect(s.rows.at(-1)!.outputShape).toEqual([1, 1000]);
     net.dispose();
+    // Shapes at the paper's 227×227 on a reduced-width copy (1/8 of the filters: the full net's forward is
+    // 1.1 G multiply-adds), 55×55 after conv1 and 6×6×256/8 before the classifier as in Figure 2.
+    const small = models.alexnet({ paper: true, widthMultiplier: 1 / 8 });
+    const s = models.summary(small, [3, 227, 227], { print: false });
+    expect(s.rows.find((r) => r.name === 'features.0')!.outputShape).toEqual([1, 12, 55, 55]);
+    expect(s.rows.find((r) => r.name === 'features.14')!.outputShape).toEqual([1, 32, 6, 6]);
+    expect(s.rows.at(-1)!.outputShape).toEqual([1, 1000]);
+    small.dispose();
   });
 
   test('forward and backward of both variants (reduced widths, smallest inputs)', () => {
@@ -111,18 +111,29 @@ describe('VGG', () => {
     }
   });
 
-  test('torchvision names: features.N, classifier.0/3/6; vgg16 at 224×224 gives [1, 1000], 7×7×512 before the classifier', () => {
+  test('torchvision names: features.N, classifier.0/3/6; vgg16 at 224×224 gives [1, 1000], 7×7 before the classifier', () => {
     const net = models.vgg16();
     const keys = [...net.stateDict().keys()];
     expect(keys.slice(0, 4)).toEqual(['features.0.weight', 'features.0.bias', 'features.2.weight', 'features.2.bias']);
     expect(keys.slice(-6)).toEqual(['classifier.0.weight', 'classifier.0.bias', 'classifier.3.weight', 'classifier.3.bias', 'classifier.6.weight', 'classifier.6.bias']);
     expect(keys).toContain('features.28.weight');
-    const s = models.summary(net, [3, 224, 224], { print: false });
-    expect(s.rows.find((r) => r.name === 'features.30')!.outputShape).toEqual([1, 512, 7, 7]);
-    expect(s.rows.at(-1)!.outputShape).toEqual([1, 1000]);
-    // torchvision's 15.47 GFLOPS for vgg16: the multiply-adds of its convolutions and linear layers.
-    expect(s.totalMultAdds).toBe(15470264320);
+    // The full net at 32×32 (a 224×224 forward is 15.5 G multiply-adds, too slow for the suite): every
+    // convolution's output has 49× fewer positions than at 224×224 (32 → 1 and 224 → 7 through the same
+    // five pools), and the adaptive pool makes the classifier's the same, so torchvision's 15.47 GFLOPS
+    // for vgg16 is 49 × (conv multiply-adds at 32) + (linear multiply-adds).
+    const s = models.summary(net, [3, 32, 32], { print: false });
+    const conv = s.rows.filter((r) => r.type === 'Conv2d').reduce((a, r) => a + r.multAdds, 0);
+    const lin = s.rows.filter((r) => r.type === 'Linear').reduce((a, r) => a + r.multAdds, 0);
+    expect(lin).toBe(25088 * 4096 + 4096 * 4096 + 4096 * 1000);
+    expect(49 * conv + lin).toBe(15470264320);
     net.dispose();
+    // Shapes at 224×224 on a reduced-width copy.
+    const small = models.vgg16({ widthMultiplier: 1 / 16, hidden: 32 });
+    const t = models.summary(small, [3, 224, 224], { print: false });
+    expect(t.rows.find((r) => r.name === 'features.0')!.outputShape).toEqual([1, 4, 224, 224]);
+    expect(t.rows.find((r) => r.name === 'features.30')!.outputShape).toEqual([1, 32, 7, 7]);
+    expect(t.rows.at(-1)!.outputShape).toEqual([1, 1000]);
+    small.dispose();
   });
 
   test('forward and backward of every configuration, with and without batch norm (reduced widths, 32×32)', () => {
@@ -156,6 +167,7 @@ describe('summary', () => {
     // torchvision's 0.71 GFLOPS.
     expect(s.totalMultAdds).toBe(714188480);
     expect(s.rows.map((r) => r.name)).toContain('avgpool');
+    expect(s.rows.at(-1)!.outputShape).toEqual([1, 1000]);
     expect(s.text).toContain('features.0 (Conv2d)');
     expect(s.text).toContain('Total parameters: 61,100,840');
     expect(s.text).toContain('Total mult-adds: 714,188,480');
