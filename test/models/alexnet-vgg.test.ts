@@ -8,7 +8,7 @@ const convCount = (c: number, out: number, k: number, groups = 1) => out * ((c /
 const linCount = (i: number, o: number) => o * (i + 1);
 
 describe('AlexNet', () => {
-  test('torchvision: 61,100,840 parameters, its state dict names, output [N, 1000] at 224×224', () => {
+  test('torchvision: 61,100,840 parameters and its state dict names (224×224 shapes: the summary test)', () => {
     const net = models.alexnet();
     expect(net.numParameters()).toBe(61100840);
     expect(net.numParameters()).toBe(
@@ -69,42 +69,54 @@ describe('AlexNet', () => {
   });
 });
 
-const TORCHVISION: [string, (o?: ds.models.VGGOptions) => ds.models.VGG, number, number][] = [
-  ['vgg11', models.vgg11, 132863336, 8],
-  ['vgg13', models.vgg13, 133047848, 10],
-  ['vgg16', models.vgg16, 138357544, 13],
-  ['vgg19', models.vgg19, 143667240, 16],
+// Every VGG ends in the same classifier: 25088 → hidden → hidden → 1000. A full-size build costs ~10 s of
+// queued random initialisation (138 M draws), so one network (vgg16) is built at full size, which checks
+// the classifier's count too, and the others with `hidden: 8`; their full count is the built count less
+// the 8-wide classifier plus the 4096-wide one, exact arithmetic on the same layer list.
+const classifier = (hidden: number) => linCount(25088, hidden) + linCount(hidden, hidden) + linCount(hidden, 1000);
+const fullCount = (net: ds.models.VGG) => net.numParameters() - classifier(8) + classifier(4096);
+
+const TORCHVISION: [string, number, number][] = [
+  ['vgg11', 132863336, 8],
+  ['vgg13', 133047848, 10],
+  ['vgg16', 138357544, 13],
+  ['vgg19', 143667240, 16],
 ];
 
 describe('VGG', () => {
-  test('torchvision counts exactly, with and without batch norm (built one at a time and disposed)', () => {
-    for (const [name, make, count, convs] of TORCHVISION) {
-      const net = make();
-      expect([name, net.numParameters()]).toEqual([name, count]);
+  test('torchvision counts exactly, with and without batch norm', () => {
+    expect(classifier(4096)).toBe(123642856);
+    const make = models as unknown as Record<string, (o?: ds.models.VGGOptions) => ds.models.VGG>;
+    for (const [name, count, convs] of TORCHVISION) {
+      const net = make[name]({ hidden: 8 });
+      expect([name, fullCount(net)]).toEqual([name, count]);
       net.dispose();
-      const bn = (models as unknown as Record<string, (o?: object) => ds.models.VGG>)[`${name}_bn`]();
+      const bn = make[`${name}_bn`]({ hidden: 8 });
       // Each convolution's channels gain a BN weight and bias.
-      const channels = bn.features.children().filter((m) => m instanceof ds.nn.BatchNorm2d).length;
-      expect(channels).toBe(convs);
+      expect(bn.features.children().filter((m) => m instanceof ds.nn.BatchNorm2d).length).toBe(convs);
       const bnParams = bn.features.children().reduce((a, m) => a + (m instanceof ds.nn.BatchNorm2d ? 2 * (m as ds.nn.BatchNorm2d).numFeatures : 0), 0);
-      expect(bn.numParameters()).toBe(count + bnParams);
+      expect(fullCount(bn)).toBe(count + bnParams);
       expect(bn.stateDict().has('features.1.running_mean')).toBe(true);
       bn.dispose();
     }
+    const bn16 = models.vgg16_bn({ hidden: 8 });
+    expect(fullCount(bn16)).toBe(138365992);
+    bn16.dispose();
   });
 
   test("Table 1's configurations reproduce Table 2 (133, 133, 133, 134, 138, 144 M)", () => {
     const table2: [ds.models.VGGConfig, number][] = [['A', 133], ['A-LRN', 133], ['B', 133], ['C', 134], ['D', 138], ['E', 144]];
     for (const [config, millions] of table2) {
-      const net = models.vgg({ config });
-      expect([config, Math.round(net.numParameters() / 1e6)]).toEqual([config, millions]);
+      const net = models.vgg({ config, hidden: 8 });
+      const count = fullCount(net);
+      expect([config, Math.round(count / 1e6)]).toEqual([config, millions]);
       if (config === 'C') {
-        expect(net.numParameters()).toBe(138357544 - 256 * 256 * 8 - 2 * 512 * 512 * 8);
+        expect(count).toBe(138357544 - 256 * 256 * 8 - 2 * 512 * 512 * 8);
         const oneByOne = net.features.children().filter((m) => m instanceof ds.nn.Conv2d && (m as ds.nn.Conv2d).kernelSize[0] === 1);
         expect(oneByOne.map((m) => (m as ds.nn.Conv2d).outChannels)).toEqual([256, 512, 512]);
       }
       if (config === 'A-LRN') {
-        expect(net.numParameters()).toBe(132863336);
+        expect(count).toBe(132863336);
         expect(net.features.at(2)).toBeInstanceOf(ds.nn.LocalResponseNorm);
       }
       net.dispose();
@@ -113,6 +125,7 @@ describe('VGG', () => {
 
   test('torchvision names: features.N, classifier.0/3/6; vgg16 at 224×224 gives [1, 1000], 7×7 before the classifier', () => {
     const net = models.vgg16();
+    expect(net.numParameters()).toBe(138357544); // the one full-size build
     const keys = [...net.stateDict().keys()];
     expect(keys.slice(0, 4)).toEqual(['features.0.weight', 'features.0.bias', 'features.2.weight', 'features.2.bias']);
     expect(keys.slice(-6)).toEqual(['classifier.0.weight', 'classifier.0.bias', 'classifier.3.weight', 'classifier.3.bias', 'classifier.6.weight', 'classifier.6.bias']);
