@@ -52,6 +52,13 @@ describe('deepscope summary', () => {
     }
   }, 120_000);
 
+  test('listed in --help, with its own help', () => {
+    expect(cli(['--help']).stdout).toMatch(/^  summary /m);
+    const r = cli(['summary', '--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('--input <C,H,W>');
+  }, 60_000);
+
   test('usage errors are one line, exit 2', () => {
     for (const args of [['--model', 'resnet9000'], ['--model', 'vgg16', '--input', '3,x,2'], []]) {
       const r = cli(['summary', ...args]);
