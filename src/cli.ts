@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `deepscope` command line: `demo`, `train`, `eval` and `info` (each in its own file under
+ * The `deepscope` command line: `demo`, `train`, `eval`, `info` and `summary` (each in its own file under
  * `src/cli/`). Results go to stdout, progress to stderr. A user error (bad option, missing file) prints
  * one line, `deepscope: <problem>`, and exits with 2 for bad usage or 1 otherwise; `DEEPSCOPE_DEBUG=1`
  * adds stack traces for unexpected errors.
@@ -12,6 +12,7 @@ import { registerDemo } from './cli/demo';
 import { registerTrain } from './cli/train';
 import { registerEval } from './cli/eval';
 import { registerInfo } from './cli/info';
+import { registerSummary } from './cli/summary';
 
 /** The program with its subcommands; `exitOverride` makes it throw instead of exiting. */
 export function buildProgram(): Command {
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEval(program);
   registerInfo(program);
+  registerSummary(program);
   return program;
 }
 

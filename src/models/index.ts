@@ -133,3 +133,24 @@ export {
   type GoogLeNetOutputs,
   type GoogLeNetOptions,
 } from './googlenet';
+export { alexnet, AlexNet, type AlexNetOptions } from './alexnet';
+export {
+  vgg,
+  vgg11,
+  vgg11_bn,
+  vgg13,
+  vgg13_bn,
+  vgg16,
+  vgg16_bn,
+  vgg19,
+  vgg19_bn,
+  vggFeatures,
+  VGG,
+  VGG_CONFIGS,
+  type VGGConfig,
+  type VGGLayerSpec,
+  type VGGOptions,
+  type VGGConfigOptions,
+  type VGGFeatures,
+} from './vgg';
+export { summary, formatSummary, layerMultAdds, type ModelSummary, type SummaryRow, type SummaryOptions } from './summary';
