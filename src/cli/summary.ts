@@ -5,6 +5,7 @@
  * @module
  */
 import { Command } from 'commander';
+import * as models from '../models';
 import { create, MODEL_NAMES } from '../models';
 import { alexnet } from '../models/alexnet';
 import { vgg, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn } from '../models/vgg';
@@ -18,7 +19,13 @@ export interface SummaryModel {
   build: () => Module;
   /** The input the paper used, `[C, H, W]`. */
   input: number[];
+  /** Output classes by default (1000 for the ImageNet networks). */
+  classes?: number;
 }
+
+const IMAGENET = [3, 224, 224];
+const imagenet = (build: () => Module) => ({ build, input: IMAGENET });
+const cifar = (build: () => Module) => ({ build, input: [3, 32, 32], classes: 10 });
 
 /** The models `deepscope summary --model` accepts, by name. */
 export const SUMMARY_MODELS: Record<string, SummaryModel> = {
@@ -35,6 +42,22 @@ export const SUMMARY_MODELS: Record<string, SummaryModel> = {
   vgg16_bn: { build: () => vgg16_bn(), input: [3, 224, 224] },
   vgg19: { build: () => vgg19(), input: [3, 224, 224] },
   vgg19_bn: { build: () => vgg19_bn(), input: [3, 224, 224] },
+  googlenet: imagenet(() => models.googlenet()),
+  'googlenet-paper': imagenet(() => models.googlenet({ paper: true })),
+  ...Object.fromEntries(
+    (['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'plainResnet18', 'plainResnet34', 'plainResnet50',
+      'plainResnet101', 'plainResnet152', 'resnext50_32x4d', 'resnext50_2x64d', 'resnext50_64x4d', 'resnext101_32x4d',
+      'resnext101_32x8d', 'resnext101_64x4d', 'resnext101_2x64d', 'wideResnet101_1x100d', 'wide_resnet50_2',
+      'wide_resnet101_2', 'densenet121', 'densenet169', 'densenet201', 'densenet161', 'densenet264', 'diracnet18',
+      'diracnet34'] as const).map((n) => [n, imagenet(() => (models[n] as () => Module)())]),
+  ),
+  ...Object.fromEntries(
+    (['resnet20', 'resnet32', 'resnet44', 'resnet56', 'resnet110'] as const).map((n) => [n, cifar(() => (models[n] as () => Module)())]),
+  ),
+  simpnet: cifar(() => models.simpnet()),
+  'simpnet-8m': cifar(() => models.simpnet({ config: '8m' })),
+  'randwire-small': imagenet(() => models.randwire({ regime: 'small' })),
+  'randwire-regular': imagenet(() => models.randwire({ regime: 'regular' })),
 };
 
 /** Parser of `--input C,H,W` (any number of positive integers, without the batch). */
