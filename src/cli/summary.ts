@@ -58,6 +58,8 @@ export const SUMMARY_MODELS: Record<string, SummaryModel> = {
   'simpnet-8m': cifar(() => models.simpnet({ config: '8m' })),
   'randwire-small': imagenet(() => models.randwire({ regime: 'small' })),
   'randwire-regular': imagenet(() => models.randwire({ regime: 'regular' })),
+  'highway-mlp': { build: () => models.highwayMLP(), input: [1, 28, 28], classes: 10 },
+  'vanilla-cnn': { build: () => models.vanillaCNN(), input: [1, 28, 28], classes: 10 },
 };
 
 /** Parser of `--input C,H,W` (any number of positive integers, without the batch). */

@@ -42,7 +42,7 @@ describe('deepscope summary', () => {
 
   // In-process (spawning a node per name costs seconds each): the same registry and summary the command uses.
   test('every model name builds and summarises (at a small input where the network accepts one)', () => {
-    const small: Record<string, number[] | undefined> = { 'alexnet-paper': undefined, alexnet: [3, 63, 63], 'googlenet-paper': [3, 64, 64], lenet5: undefined, 'lenet5-modern': undefined };
+    const small: Record<string, number[] | undefined> = { 'alexnet-paper': undefined, alexnet: [3, 63, 63], 'googlenet-paper': [3, 64, 64], 'highway-mlp': undefined, 'vanilla-cnn': undefined, lenet5: undefined, 'lenet5-modern': undefined };
     for (const [name, entry] of Object.entries(SUMMARY_MODELS)) {
       const model = entry.build();
       const s = summary(model, name in small ? small[name] ?? entry.input : [3, 32, 32], { print: false });
