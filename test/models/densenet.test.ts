@@ -1,4 +1,5 @@
 import * as ds from '../../src';
+import { mnistSubset, shortRun, mean } from './train-util';
 
 const { models } = ds;
 
@@ -90,29 +91,11 @@ describe('DenseNet-BC', () => {
 
   test('a reduced DenseNet-BC trains on MNIST (loss falls)', async () => {
     ds.manualSeed(0);
-    const { train } = ds.data.mnist();
+    const data = mnistSubset(384);
     const net = new models.DenseNet({ inChannels: 1, growthRate: 8, blockConfig: [2, 2, 2], numInitFeatures: 16, numClasses: 10 });
-    const opt = new ds.optim.Adam(net.parameters(), { lr: 3e-3 });
-    const idx = ds.arange(0, 384);
-    const x = ds.indexSelect(train.tensors[0], 0, idx);
-    const y = ds.indexSelect(train.tensors[1], 0, idx);
-    const losses: number[] = [];
-    for (let epoch = 0; epoch < 4; epoch++) {
-      for (let b = 0; b < 384; b += 32) {
-        const l = ds.tidy(() => {
-          const loss = net.loss(net.call(x.slice(0, b, b + 32)), y.slice(0, b, b + 32));
-          opt.zeroGrad();
-          loss.backward();
-          opt.step();
-          return loss;
-        });
-        losses.push(await l.item());
-        l.dispose();
-      }
-    }
-    const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+    const losses = await shortRun(net, data, { epochs: 4, batch: 32, lr: 3e-3 });
     expect(mean(losses.slice(-6))).toBeLessThan(0.6 * mean(losses.slice(0, 6)));
-    ds.dispose([x, y, idx]);
+    ds.dispose([data.x, data.y]);
     net.dispose();
   });
 });

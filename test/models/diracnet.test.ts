@@ -1,4 +1,5 @@
 import * as ds from '../../src';
+import { mnistSubset, shortRun, mean } from './train-util';
 
 const { models } = ds;
 
@@ -82,27 +83,10 @@ describe('DiracNets', () => {
   // scale (float32 convolutions with the same kernels summed in a different order).
   test('a reduced DiracNet trains on MNIST, and fold() turns it into a plain conv-ReLU chain with identical outputs', async () => {
     ds.manualSeed(3);
-    const { train, test } = ds.data.mnist();
+    const { test } = ds.data.mnist();
+    const data = mnistSubset(384);
     const net = models.diracnet18({ cifar: true, widths: [8, 16, 32, 64], inChannels: 1, numClasses: 10 });
-    const opt = new ds.optim.Adam(net.parameters(), { lr: 3e-3 });
-    const idx = ds.arange(0, 384);
-    const x = ds.indexSelect(train.tensors[0], 0, idx);
-    const y = ds.indexSelect(train.tensors[1], 0, idx);
-    const losses: number[] = [];
-    for (let epoch = 0; epoch < 3; epoch++) {
-      for (let b = 0; b < 384; b += 32) {
-        const l = ds.tidy(() => {
-          const loss = net.loss(net.call(x.slice(0, b, b + 32)), y.slice(0, b, b + 32));
-          opt.zeroGrad();
-          loss.backward();
-          opt.step();
-          return loss;
-        });
-        losses.push(await l.item());
-        l.dispose();
-      }
-    }
-    const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+    const losses = await shortRun(net, data, { epochs: 3, batch: 32, lr: 3e-3 });
     expect(mean(losses.slice(-6))).toBeLessThan(0.6 * mean(losses.slice(0, 6)));
 
     net.eval();
@@ -128,7 +112,7 @@ describe('DiracNets', () => {
     const bx = ds.randn([2, 3, 64, 64]);
     const [p, q] = ds.noGrad(() => [big.call(bx), big.fold().call(bx)]);
     expect(maxAbs(p.sub(q)) / maxAbs(p)).toBeLessThan(1e-5);
-    ds.dispose([x, y, idx]);
+    ds.dispose([data.x, data.y]);
     net.dispose();
     folded.dispose();
     big.dispose();

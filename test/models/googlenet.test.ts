@@ -1,4 +1,5 @@
 import * as ds from '../../src';
+import { mnistSubset, shortRun, mean } from './train-util';
 
 const { models } = ds;
 
@@ -131,34 +132,16 @@ describe('GoogLeNet forward and backward on small inputs', () => {
 describe('Inception training on MNIST', () => {
   test('a small network of Inception modules lowers the loss', async () => {
     ds.manualSeed(0);
-    const { train } = ds.data.mnist();
+    const data = mnistSubset(512);
     const net = new ds.nn.Sequential(
       new models.BasicConv2d(1, 32, 3, { padding: 1 }), new ds.nn.MaxPool2d(2),
       new models.Inception(32, 16, 16, 24, 4, 8, 8), new ds.nn.MaxPool2d(2),
       new models.Inception(56, 32, 24, 32, 8, 16, 16),
       new ds.nn.AdaptiveAvgPool2d(1), new ds.nn.Flatten(), new ds.nn.Linear(96, 10),
     );
-    const opt = new ds.optim.Adam(net.parameters(), { lr: 5e-3 });
-    const idx = ds.arange(0, 512);
-    const x = ds.indexSelect((train as ds.data.TensorDataset).tensors[0], 0, idx);
-    const y = ds.indexSelect((train as ds.data.TensorDataset).tensors[1], 0, idx);
-    const losses: number[] = [];
-    for (let epoch = 0; epoch < 3; epoch++) {
-      for (let b = 0; b < 512; b += 64) {
-        const l = ds.tidy(() => {
-          const loss = ds.crossEntropy(net.call(x.slice(0, b, b + 64)), y.slice(0, b, b + 64));
-          opt.zeroGrad();
-          loss.backward();
-          opt.step();
-          return loss;
-        });
-        losses.push(await l.item());
-        l.dispose();
-      }
-    }
-    const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+    const losses = await shortRun(net, data, { epochs: 3, batch: 64, lr: 5e-3, loss: (out, t) => ds.crossEntropy(out, t) });
     expect(mean(losses.slice(-8))).toBeLessThan(0.75 * mean(losses.slice(0, 8)));
-    ds.dispose([x, y, idx]);
+    ds.dispose([data.x, data.y]);
     net.dispose();
   });
 });

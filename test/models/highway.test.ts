@@ -1,4 +1,5 @@
 import * as ds from '../../src';
+import { mnistSubset, shortRun, mean } from './train-util';
 
 const { models } = ds;
 
@@ -64,35 +65,18 @@ describe('Highway networks', () => {
   // mean training loss over the last 8 steps is below 1.2 (from ln 10 ≈ 2.30; it reaches about 0.6),
   // while the plain network's stays above 2.2 (it cannot get beyond the class frequencies).
   test('a 50-layer highway MLP trains on MNIST where the plain 50-layer MLP of the same init does not', async () => {
-    const { train } = ds.data.mnist();
-    const idx = ds.arange(0, 512);
-    const x = ds.indexSelect(train.tensors[0], 0, idx);
-    const y = ds.indexSelect(train.tensors[1], 0, idx);
+    const data = mnistSubset(512);
     const run = async (plain: boolean) => {
       ds.manualSeed(7);
       const net = models.highwayMLP({ depth: 50, width: 50, plain });
-      const opt = new ds.optim.Adam(net.parameters(), { lr: 1e-3 });
-      const losses: number[] = [];
-      for (let epoch = 0; epoch < 4; epoch++) {
-        for (let b = 0; b < 512; b += 32) {
-          const l = ds.tidy(() => {
-            const loss = net.loss(net.call(x.slice(0, b, b + 32)), y.slice(0, b, b + 32));
-            opt.zeroGrad();
-            loss.backward();
-            opt.step();
-            return loss;
-          });
-          losses.push(await l.item());
-          l.dispose();
-        }
-      }
+      const losses = await shortRun(net, data, { epochs: 4, batch: 32, lr: 1e-3 });
       net.dispose();
-      return losses.slice(-8).reduce((s, v) => s + v, 0) / 8;
+      return mean(losses.slice(-8));
     };
     const highway = await run(false);
     const plain = await run(true);
     expect(highway).toBeLessThan(1.2);
     expect(plain).toBeGreaterThan(2.2);
-    ds.dispose([x, y, idx]);
+    ds.dispose([data.x, data.y]);
   });
 });

@@ -1,4 +1,5 @@
 import * as ds from '../../src';
+import { mnistSubset, shortRun, mean } from './train-util';
 
 const { models } = ds;
 // Building a network queues the initialisation of all its weights (He-normal draws); the counts of the
@@ -203,29 +204,11 @@ describe('forward and backward on small inputs, every network', () => {
 describe('ResNet training on MNIST', () => {
   test('a reduced ResNet (one basic block per stage, widths 16–128) lowers the loss', async () => {
     ds.manualSeed(0);
-    const { train } = ds.data.mnist();
+    const data = mnistSubset(512);
     const net = new models.ResNet(models.BasicBlock, [1, 1, 1, 1], { numClasses: 10, inChannels: 1, widths: [16, 32, 64, 128] });
-    const opt = new ds.optim.Adam(net.parameters(), { lr: 2e-3 });
-    const idx = ds.arange(0, 512);
-    const x = ds.indexSelect((train as ds.data.TensorDataset).tensors[0], 0, idx);
-    const y = ds.indexSelect((train as ds.data.TensorDataset).tensors[1], 0, idx);
-    const losses: number[] = [];
-    for (let epoch = 0; epoch < 3; epoch++) {
-      for (let b = 0; b < 512; b += 64) {
-        const l = ds.tidy(() => {
-          const loss = net.loss(net.call(x.slice(0, b, b + 64)), y.slice(0, b, b + 64));
-          opt.zeroGrad();
-          loss.backward();
-          opt.step();
-          return loss;
-        });
-        losses.push(await l.item());
-        l.dispose();
-      }
-    }
-    const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+    const losses = await shortRun(net, data, { epochs: 3, batch: 64, lr: 2e-3 });
     expect(mean(losses.slice(-8))).toBeLessThan(0.5 * mean(losses.slice(0, 8)));
-    ds.dispose([x, y, idx]);
+    ds.dispose([data.x, data.y]);
     net.dispose();
   });
 });

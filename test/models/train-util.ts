@@ -17,19 +17,28 @@ export function mnistSubset(n: number, transform?: (x: ds.Tensor) => ds.Tensor):
   return { x, y };
 }
 
-/** Trains `net` with Adam for `epochs` over (x, y) in batches; returns the per-batch losses. */
+type RunOptions = { epochs: number; batch: number; lr: number };
+type LossFn = (output: ds.Tensor, target: ds.Tensor) => ds.Tensor;
+
+/**
+ * Trains `net` with Adam for `epochs` over (x, y) in batches; returns the per-batch losses. The loss is
+ * `net.loss`, or `options.loss` for a network that is not a Classifier (e.g. a plain Sequential).
+ */
+export async function shortRun(net: ds.models.Classifier, data: { x: ds.Tensor; y: ds.Tensor }, options: RunOptions): Promise<number[]>;
+export async function shortRun(net: ds.nn.Module, data: { x: ds.Tensor; y: ds.Tensor }, options: RunOptions & { loss: LossFn }): Promise<number[]>;
 export async function shortRun(
-  net: ds.models.Classifier,
+  net: ds.nn.Module,
   data: { x: ds.Tensor; y: ds.Tensor },
-  options: { epochs: number; batch: number; lr: number },
+  options: RunOptions & { loss?: LossFn },
 ): Promise<number[]> {
+  const lossFn: LossFn = options.loss ?? ((o, t) => (net as ds.models.Classifier).loss(o, t));
   const opt = new ds.optim.Adam(net.parameters(), { lr: options.lr });
   const n = data.x.shape[0];
   const losses: number[] = [];
   for (let e = 0; e < options.epochs; e++) {
     for (let b = 0; b < n; b += options.batch) {
       const l = ds.tidy(() => {
-        const loss = net.loss(net.call(data.x.slice(0, b, b + options.batch)), data.y.slice(0, b, b + options.batch));
+        const loss = lossFn(net.call(data.x.slice(0, b, b + options.batch)) as ds.Tensor, data.y.slice(0, b, b + options.batch));
         opt.zeroGrad();
         loss.backward();
         opt.step();
