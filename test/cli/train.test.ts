@@ -93,8 +93,11 @@ test('no tensor leaks across epochs (training and evaluation)', async () => {
   const after2 = snapshot();
   await train.trainEpoch(model, loader, { optimizer, scheduler });
   const after3 = snapshot();
-  expect(after2).toEqual(after1);
-  expect(after3).toEqual(after1);
+  // No growth: the counts may only fall meanwhile, as the finalizer collects garbage of earlier tests.
+  for (const later of [after2, after3]) {
+    expect(later.tensors).toBeLessThanOrEqual(after1.tensors);
+    expect(later.bytes).toBeLessThanOrEqual(after1.bytes);
+  }
   model.dispose();
 });
 

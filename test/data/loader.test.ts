@@ -178,7 +178,8 @@ describe('DataLoader', () => {
       await run();
       ds.synchronize();
       let after = ds.memory().cpu;
-      expect(after.tensors).toBe(before.tensors);
+      // No growth (the counts may only fall, as the finalizer collects garbage of earlier tests).
+      expect(after.tensors).toBeLessThanOrEqual(before.tensors);
       expect(after.bytes).toBeLessThanOrEqual(before.bytes);
       // Sync iteration inside a tidy: the batches belong to the scope and go with it.
       ds.tidy(() => {
@@ -186,7 +187,7 @@ describe('DataLoader', () => {
       });
       ds.synchronize();
       after = ds.memory().cpu;
-      expect(after.tensors).toBe(before.tensors);
+      expect(after.tensors).toBeLessThanOrEqual(before.tensors);
       expect(after.bytes).toBeLessThanOrEqual(before.bytes);
       // Async iteration inside an async tidy, with prefetch: the same.
       let seen = 0;
@@ -197,7 +198,7 @@ describe('DataLoader', () => {
       expect(seen).toBe(2000);
       ds.synchronize();
       after = ds.memory().cpu;
-      expect(after.tensors).toBe(before.tensors);
+      expect(after.tensors).toBeLessThanOrEqual(before.tensors);
       expect(after.bytes).toBeLessThanOrEqual(before.bytes);
     } finally {
       big.dispose();

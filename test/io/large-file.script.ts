@@ -17,10 +17,12 @@ async function main(): Promise<void> {
     for (let i = 0; i < count; i++) dict.set(`layer${i}.weight`, ds.full([per], i + 0.5));
     ds.synchronize();
     const rss0 = process.memoryUsage().rss;
+    // The high-water mark may already be above the current RSS (start-up, the fills): measure above both.
+    const peak0 = peak();
     const t = Date.now();
     await ds.io.writeSafetensors(file, dict);
     const ms = Date.now() - t;
-    out({ bytes: per * 4 * count, ms, peakGrowth: peak() - Math.max(rss0, 0), baseline: rss0 });
+    out({ bytes: per * 4 * count, ms, peakGrowth: peak() - Math.max(rss0, peak0), baseline: rss0 });
   } else {
     const rss0 = process.memoryUsage().rss;
     const peak0 = peak();

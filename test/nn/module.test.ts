@@ -500,7 +500,8 @@ describe('with ds.io and ds.optim', () => {
       fs.rmSync(file, { force: true });
     }
     ds.synchronize();
-    expect(ds.memory().cpu.tensors).toBe(before); // nothing allocated by stateDict(), loaded copies freed
+    // Nothing allocated by stateDict(), loaded copies freed (the count may only fall: the finalizer runs between awaits).
+    expect(ds.memory().cpu.tensors).toBeLessThanOrEqual(before);
     for (const [k, t] of a.stateDict()) expect([k, [...b.stateDict().get(k)!.dataSync()]]).toEqual([k, [...t.dataSync()]]);
     const opt = new ds.optim.SGD(b.parameters(), { lr: 0.1 });
     const w0 = [...b.fc.weight.dataSync()];
