@@ -18,6 +18,22 @@ namespace {
 inline int64_t a_start(int64_t i, int64_t out, int64_t in) { return (i * in) / out; }
 inline int64_t a_end(int64_t i, int64_t out, int64_t in) { return ((i + 1) * in + out - 1) / out; }
 
+// Visits every adaptive window in parallel over output rows: fn(xp, h0, h1, w0, w1, o) with xp the input
+// plane and o the flat output index.
+template <class F>
+void for_each_adaptive_window(const PlaneDims& d, const float* xs, F fn) {
+  int64_t kh = (d.H + d.OH - 1) / d.OH + 1, kw = (d.W + d.OW - 1) / d.OW + 1;
+  parallel_for(0, d.planes * d.OH, plane_grain(d.OW * kh * kw), [&](int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; ++r) {
+      int64_t plane = r / d.OH, oh = r % d.OH;
+      const float* xp = xs + plane * d.H * d.W;
+      int64_t h0 = a_start(oh, d.OH, d.H), h1 = a_end(oh, d.OH, d.H);
+      for (int64_t ow = 0; ow < d.OW; ++ow)
+        fn(xp, h0, h1, a_start(ow, d.OW, d.W), a_end(ow, d.OW, d.W), r * d.OW + ow);
+    }
+  });
+}
+
 // Average window of output (oh, ow): clipped bounds and the divisor.
 struct AvgWin {
   int64_t h0, h1, w0, w1;
@@ -137,22 +153,12 @@ void avg_pool2d_backward(const TensorRef& gy, const TensorRef& gx, const Pool2dP
 void adaptive_avg_pool2d(const TensorRef& x, const TensorRef& y) {
   PlaneDims d = plane_dims(x, y, "adaptive_avg_pool2d");
   DS_CHECK(d.OH > 0 && d.OW > 0, "adaptive_avg_pool2d: empty output");
-  const float* xs = x.f32();
   float* ys = y.f32();
-  int64_t kh = (d.H + d.OH - 1) / d.OH + 1, kw = (d.W + d.OW - 1) / d.OW + 1;
-  parallel_for(0, d.planes * d.OH, plane_grain(d.OW * kh * kw), [&](int64_t lo, int64_t hi) {
-    for (int64_t r = lo; r < hi; ++r) {
-      int64_t plane = r / d.OH, oh = r % d.OH;
-      const float* xp = xs + plane * d.H * d.W;
-      int64_t h0 = a_start(oh, d.OH, d.H), h1 = a_end(oh, d.OH, d.H);
-      for (int64_t ow = 0; ow < d.OW; ++ow) {
-        int64_t w0 = a_start(ow, d.OW, d.W), w1 = a_end(ow, d.OW, d.W);
-        float s = 0.f;
-        for (int64_t ih = h0; ih < h1; ++ih)
-          for (int64_t iw = w0; iw < w1; ++iw) s += xp[ih * d.W + iw];
-        ys[r * d.OW + ow] = s / float((h1 - h0) * (w1 - w0));
-      }
-    }
+  for_each_adaptive_window(d, x.f32(), [&](const float* xp, int64_t h0, int64_t h1, int64_t w0, int64_t w1, int64_t o) {
+    float s = 0.f;
+    for (int64_t ih = h0; ih < h1; ++ih)
+      for (int64_t iw = w0; iw < w1; ++iw) s += xp[ih * d.W + iw];
+    ys[o] = s / float((h1 - h0) * (w1 - w0));
   });
 }
 
@@ -183,31 +189,21 @@ void adaptive_max_pool2d(const TensorRef& x, const TensorRef& y, const TensorRef
   PlaneDims d = plane_dims(x, y, "adaptive_max_pool2d");
   DS_CHECK(d.OH > 0 && d.OW > 0 && d.H > 0 && d.W > 0, "adaptive_max_pool2d: empty input or output");
   DS_CHECK(idx.dtype == DType::i32 && idx.numel() == y.numel(), "adaptive_max_pool2d: indices shape");
-  const float* xs = x.f32();
   float* ys = y.f32();
   int32_t* is = idx.i32();
-  int64_t kh = (d.H + d.OH - 1) / d.OH + 1, kw = (d.W + d.OW - 1) / d.OW + 1;
-  parallel_for(0, d.planes * d.OH, plane_grain(d.OW * kh * kw), [&](int64_t lo, int64_t hi) {
-    for (int64_t r = lo; r < hi; ++r) {
-      int64_t plane = r / d.OH, oh = r % d.OH;
-      const float* xp = xs + plane * d.H * d.W;
-      int64_t h0 = a_start(oh, d.OH, d.H), h1 = a_end(oh, d.OH, d.H);
-      for (int64_t ow = 0; ow < d.OW; ++ow) {
-        int64_t w0 = a_start(ow, d.OW, d.W), w1 = a_end(ow, d.OW, d.W);
-        float best = xp[h0 * d.W + w0];
-        int64_t bi = h0 * d.W + w0;
-        for (int64_t ih = h0; ih < h1; ++ih)
-          for (int64_t iw = w0; iw < w1; ++iw) {
-            float v = xp[ih * d.W + iw];
-            if (v > best || std::isnan(v)) {
-              best = v;
-              bi = ih * d.W + iw;
-            }
-          }
-        ys[r * d.OW + ow] = best;
-        is[r * d.OW + ow] = int32_t(bi);
+  for_each_adaptive_window(d, x.f32(), [&](const float* xp, int64_t h0, int64_t h1, int64_t w0, int64_t w1, int64_t o) {
+    float best = xp[h0 * d.W + w0];
+    int64_t bi = h0 * d.W + w0;
+    for (int64_t ih = h0; ih < h1; ++ih)
+      for (int64_t iw = w0; iw < w1; ++iw) {
+        float v = xp[ih * d.W + iw];
+        if (v > best || std::isnan(v)) {
+          best = v;
+          bi = ih * d.W + iw;
+        }
       }
-    }
+    ys[o] = best;
+    is[o] = int32_t(bi);
   });
 }
 

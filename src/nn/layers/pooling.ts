@@ -25,6 +25,16 @@ function size(v: PoolSize): string {
   return typeof v === 'number' ? String(v) : tuple(v);
 }
 
+// The window options both pooling layers share, validated under the layer's name.
+function windowOptions(layer: string, kernelSize: PoolSize, o: { stride?: PoolSize | null; padding?: PoolSize; ceilMode?: boolean }) {
+  pairArg(layer, 'kernelSize', kernelSize);
+  const stride = o.stride ?? null;
+  if (stride !== null) pairArg(layer, 'stride', stride);
+  const padding = o.padding ?? 0;
+  pairArg(layer, 'padding', padding, 0);
+  return { kernelSize, stride, padding, ceilMode: boolArg(layer, 'ceilMode', o.ceilMode, false) };
+}
+
 /**
  * Max pooling over `[N, C, H, W]` (or `[C, H, W]`) input; see `maxPool2d`.
  * @example new nn.MaxPool2d(3, { stride: 2, padding: 1 }) // ResNet's stem
@@ -47,15 +57,9 @@ export class MaxPool2d extends Module {
     super();
     const L = 'MaxPool2d';
     const o = optionsArg(L, options);
-    pairArg(L, 'kernelSize', kernelSize);
-    this.kernelSize = kernelSize;
-    this.stride = o.stride ?? null;
-    if (this.stride !== null) pairArg(L, 'stride', this.stride);
-    this.padding = o.padding ?? 0;
-    pairArg(L, 'padding', this.padding, 0);
+    ({ kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, ceilMode: this.ceilMode } = windowOptions(L, kernelSize, o));
     this.dilation = o.dilation ?? 1;
     pairArg(L, 'dilation', this.dilation);
-    this.ceilMode = boolArg(L, 'ceilMode', o.ceilMode, false);
     this.returnIndices = boolArg(L, 'returnIndices', o.returnIndices, false);
   }
   /** Pools `x`; `[output, indices]` when `returnIndices` was set. */
@@ -111,13 +115,7 @@ export class AvgPool2d extends Module {
     super();
     const L = 'AvgPool2d';
     const o = optionsArg(L, options);
-    pairArg(L, 'kernelSize', kernelSize);
-    this.kernelSize = kernelSize;
-    this.stride = o.stride ?? null;
-    if (this.stride !== null) pairArg(L, 'stride', this.stride);
-    this.padding = o.padding ?? 0;
-    pairArg(L, 'padding', this.padding, 0);
-    this.ceilMode = boolArg(L, 'ceilMode', o.ceilMode, false);
+    ({ kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, ceilMode: this.ceilMode } = windowOptions(L, kernelSize, o));
     this.countIncludePad = boolArg(L, 'countIncludePad', o.countIncludePad, true);
     this.divisorOverride = o.divisorOverride ?? null;
   }
