@@ -3,6 +3,8 @@
  * gradient check (native backward vs central differences through the float64 reference).
  */
 import * as ds from '../src';
+import * as v8 from 'v8';
+import * as vm from 'vm';
 import { Nd } from './reference/nd';
 
 /** Deterministic PRNG (mulberry32) for test inputs, independent of the library's own generator. */
@@ -157,4 +159,23 @@ export function expectError(f: () => unknown, cls: typeof TypeError | typeof Ran
   expect(err).toBeDefined();
   expect((err as Error).name).toBe(cls.name);
   for (const p of parts) expect((err as Error).message).toMatch(p);
+}
+
+const collectGarbage: () => void = (() => {
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
+})();
+
+/**
+ * Host memory after every unreachable tensor has been finalised. Node runs finalisers on a later turn of
+ * the event loop, so a count read across an await may fall by garbage of earlier tests; reading both
+ * sides of a comparison through this makes exact equality meaningful: only a reachable leak breaks it.
+ */
+export async function settledMemory(): Promise<ds.MemoryInfo['cpu']> {
+  for (let i = 0; i < 3; i++) {
+    collectGarbage();
+    await new Promise((r) => setImmediate(r));
+  }
+  ds.synchronize();
+  return ds.memory().cpu;
 }

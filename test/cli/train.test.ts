@@ -3,6 +3,7 @@
  * falls, reads are pipelined, no tensor survives an epoch, evaluation leaves the model as it was.
  */
 import * as ds from '../../src';
+import { settledMemory } from '../helpers';
 
 const { train, data, models, optim } = ds;
 
@@ -80,23 +81,17 @@ test('evaluate: the same figures twice, no gradients, the mode restored', async 
 test('no tensor leaks across epochs (training and evaluation)', async () => {
   const { model, loader, optimizer, scheduler } = setup('lenet5-modern', 3, 1);
   const testLoader = new data.DataLoader(testSubset, { batchSize: 250 });
-  const snapshot = () => {
-    ds.synchronize();
-    const m = ds.memory().cpu;
-    return { tensors: m.tensors, bytes: m.bytes };
-  };
   await train.trainEpoch(model, loader, { optimizer, scheduler }); // creates gradients and optimizer state
   await train.evaluate(model, testLoader);
-  const after1 = snapshot();
+  const after1 = await settledMemory();
   await train.trainEpoch(model, loader, { optimizer, scheduler });
   await train.evaluate(model, testLoader);
-  const after2 = snapshot();
+  const after2 = await settledMemory();
   await train.trainEpoch(model, loader, { optimizer, scheduler });
-  const after3 = snapshot();
-  // No growth: the counts may only fall meanwhile, as the finalizer collects garbage of earlier tests.
+  const after3 = await settledMemory();
   for (const later of [after2, after3]) {
-    expect(later.tensors).toBeLessThanOrEqual(after1.tensors);
-    expect(later.bytes).toBeLessThanOrEqual(after1.bytes);
+    expect(later.tensors).toBe(after1.tensors);
+    expect(later.bytes).toBe(after1.bytes);
   }
   model.dispose();
 });
@@ -104,8 +99,7 @@ test('no tensor leaks across epochs (training and evaluation)', async () => {
 test('an error mid-epoch leaves no tensors behind', async () => {
   const { model, loader, optimizer } = setup('lenet5-modern', 1, 2);
   await train.trainEpoch(model, loader, { optimizer, readEvery: 3 }); // warm: gradients and state exist
-  ds.synchronize();
-  const before = ds.memory().cpu.tensors;
+  const before = (await settledMemory()).tensors;
   let calls = 0;
   await expect(
     train.trainEpoch(model, loader, {
@@ -117,8 +111,7 @@ test('an error mid-epoch leaves no tensors behind', async () => {
     }),
   ).rejects.toThrow('stop here');
   await new Promise((r) => setTimeout(r, 50)); // the abandoned read settles
-  ds.synchronize();
-  expect(ds.memory().cpu.tensors).toBe(before);
+  expect((await settledMemory()).tensors).toBe(before);
   model.dispose();
 });
 

@@ -3,7 +3,7 @@
  * sync/async iteration, prefetch, custom datasets and collation, and memory over an epoch.
  */
 import * as ds from '../../src';
-import { expectError } from '../helpers';
+import { expectError, settledMemory } from '../helpers';
 
 const { DataLoader, TensorDataset, randperm, randpermAsync, defaultCollate } = ds.data;
 
@@ -173,22 +173,18 @@ describe('DataLoader', () => {
         }
       };
       await run(); // warm-up
-      ds.synchronize();
-      const before = ds.memory().cpu;
+      const before = await settledMemory();
       await run();
-      ds.synchronize();
-      let after = ds.memory().cpu;
-      // No growth (the counts may only fall, as the finalizer collects garbage of earlier tests).
-      expect(after.tensors).toBeLessThanOrEqual(before.tensors);
-      expect(after.bytes).toBeLessThanOrEqual(before.bytes);
+      let after = await settledMemory();
+      expect(after.tensors).toBe(before.tensors);
+      expect(after.bytes).toBe(before.bytes);
       // Sync iteration inside a tidy: the batches belong to the scope and go with it.
       ds.tidy(() => {
         for (const [x, y] of loader) x.add(y.float().reshape([-1, 1]));
       });
-      ds.synchronize();
-      after = ds.memory().cpu;
-      expect(after.tensors).toBeLessThanOrEqual(before.tensors);
-      expect(after.bytes).toBeLessThanOrEqual(before.bytes);
+      after = await settledMemory();
+      expect(after.tensors).toBe(before.tensors);
+      expect(after.bytes).toBe(before.bytes);
       // Async iteration inside an async tidy, with prefetch: the same.
       let seen = 0;
       await ds.tidy(async () => {
@@ -196,17 +192,16 @@ describe('DataLoader', () => {
         expect(ds.memory().cpu.tensors).toBeGreaterThan(before.tensors); // the batches are alive until the scope closes
       });
       expect(seen).toBe(2000);
-      ds.synchronize();
-      after = ds.memory().cpu;
-      expect(after.tensors).toBeLessThanOrEqual(before.tensors);
-      expect(after.bytes).toBeLessThanOrEqual(before.bytes);
+      after = await settledMemory();
+      expect(after.tensors).toBe(before.tensors);
+      expect(after.bytes).toBe(before.bytes);
     } finally {
       big.dispose();
     }
   });
 
   test('breaking out of a loop frees the prefetched batches', async () => {
-    const before = ds.memory().cpu.tensors;
+    const before = (await settledMemory()).tensors;
     const loader = new DataLoader(data, { batchSize: 2, prefetch: 3 });
     for (const b of loader) {
       ds.dispose(b);
@@ -218,7 +213,7 @@ describe('DataLoader', () => {
       break;
     }
     await new Promise((r) => setTimeout(r, 10)); // pending batches are freed when they settle
-    expect(ds.memory().cpu.tensors).toBe(before);
+    expect((await settledMemory()).tensors).toBe(before);
   });
 
   test('a batch prefetched inside a closed tidy scope is still alive when handed out', () => {
@@ -269,7 +264,7 @@ describe('DataLoader', () => {
           return { image: ds.full([1, 2, 2], i), label: Int32Array.of(i), feat: Float32Array.of(i, -i) };
         },
       };
-      const before = ds.memory().cpu.tensors;
+      const before = (await settledMemory()).tensors;
       const seen: number[] = [];
       for await (const b of new DataLoader(dataset, { batchSize: 3, prefetch: 2, shuffle: true, generator: new ds.Generator(2) })) {
         expect(b.image.shape).toEqual([b.label.shape[0], 1, 2, 2]);
@@ -281,7 +276,7 @@ describe('DataLoader', () => {
         ds.dispose(b);
       }
       expect(seen.sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
-      expect(ds.memory().cpu.tensors).toBe(before);
+      expect((await settledMemory()).tensors).toBe(before);
       // Sync iteration refuses an async dataset.
       expect(() => [...new DataLoader(dataset, { batchSize: 2 })]).toThrow(/for await/);
     });

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as ds from '../../src';
+import { settledMemory } from '../helpers';
 
 const { io, optim } = ds;
 let dir: string;
@@ -65,16 +66,14 @@ test('save / load / loadInto a model', async () => {
   expect([...loaded.keys()]).toEqual(['fc.weight', 'fc.bias', 'steps']);
   ds.dispose([...loaded.values()]);
 
-  ds.synchronize();
-  const before = ds.memory().cpu.tensors;
+  const before = (await settledMemory()).tensors;
   const w = b.w;
   expect(values(b)).not.toEqual(values(a));
   const res = await io.loadInto(b, f);
   expect(res).toEqual({ missing: [], unexpected: [] });
   expect(values(b)).toEqual(values(a));
   expect(b.w).toBe(w); // copied in place
-  ds.synchronize();
-  expect(ds.memory().cpu.tensors).toBe(before); // the loaded copies were freed
+  expect((await settledMemory()).tensors).toBe(before); // the loaded copies were freed
 
   // strict is passed through
   await io.writeSafetensors(tmp('partial.safetensors'), { 'fc.bias': ds.keep(ds.ones([2])) });
@@ -146,11 +145,9 @@ test('saveCheckpoint / loadCheckpoint: model, optimizer and scheduler resume exa
 
   const c = new TinyModel(6);
   const C = mk(c);
-  ds.synchronize();
-  const before = ds.memory().cpu.tensors;
+  const before = (await settledMemory()).tensors;
   const meta = await io.loadCheckpoint(f, { model: c, optimizer: C.opt, scheduler: C.sched });
-  ds.synchronize();
-  expect(ds.memory().cpu.tensors - before).toBe(2); // the two momentum buffers, nothing else
+  expect((await settledMemory()).tensors - before).toBe(2); // the two momentum buffers, nothing else
   expect(meta.epoch).toBe('3');
   expect(C.sched.lastEpoch).toBe(3);
   expect(C.opt.paramGroups[0].lr).toBe(B.opt.paramGroups[0].lr);

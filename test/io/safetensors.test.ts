@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as ds from '../../src';
-import { rng } from '../helpers';
+import { rng, settledMemory } from '../helpers';
 
 const { io } = ds;
 let dir: string;
@@ -202,13 +202,12 @@ describe('corrupt files reject with one Error naming the file and the problem', 
   test.each(cases)('%s', async (name, bytes, msg) => {
     const f = tmp(`bad-${name.replace(/\W+/g, '_')}.safetensors`);
     fs.writeFileSync(f, bytes);
-    ds.synchronize();
-    const before = ds.memory().cpu.tensors;
+    const before = (await settledMemory()).tensors;
     const p = io.readSafetensors(f);
     await expect(p).rejects.toThrow(Error);
     await expect(io.readSafetensors(f)).rejects.toThrow(new RegExp(`^readSafetensors: ${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
     await expect(io.readSafetensors(f)).rejects.toThrow(msg);
-    expect(ds.memory().cpu.tensors).toBe(before);
+    expect((await settledMemory()).tensors).toBe(before);
   });
 
   test('a missing file and a directory', async () => {
@@ -231,8 +230,7 @@ describe('fuzzing', () => {
     const good = fs.readFileSync(f);
     const n = Number(good.readBigUInt64LE(0));
     const r = rng(1234);
-    ds.synchronize();
-    const before = ds.memory().cpu.tensors;
+    const before = (await settledMemory()).tensors;
     let loaded = 0;
     let rejected = 0;
     const g = tmp('fuzz.safetensors');
@@ -264,6 +262,6 @@ describe('fuzzing', () => {
     if (process.env.FUZZ_STATS) console.log({ loaded, rejected });
     expect(loaded).toBeGreaterThan(20);
     expect(rejected).toBeGreaterThan(100);
-    expect(ds.memory().cpu.tensors).toBe(before);
+    expect((await settledMemory()).tensors).toBe(before);
   });
 });

@@ -4,7 +4,7 @@
  */
 import * as ds from '../../src';
 import { nn, Tensor } from '../../src';
-import { expectError } from '../helpers';
+import { expectError, settledMemory } from '../helpers';
 
 const { init } = nn;
 
@@ -67,13 +67,11 @@ function maxDevFromScaledIdentity(g: Float64Array, n: number, scale: number): nu
 }
 
 let startTensors = 0;
-beforeAll(() => {
-  ds.synchronize();
-  startTensors = ds.memory().cpu.tensors;
+beforeAll(async () => {
+  startTensors = (await settledMemory()).tensors;
 });
-afterAll(() => {
-  ds.synchronize();
-  expect(ds.memory().cpu.tensors).toBe(startTensors);
+afterAll(async () => {
+  expect((await settledMemory()).tensors).toBe(startTensors);
 });
 
 describe('gains and fans', () => {

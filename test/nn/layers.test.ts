@@ -9,7 +9,7 @@ import { Nd } from '../reference/nd';
 import * as convRef from '../reference/conv';
 import * as matmulRef from '../reference/matmul';
 import * as normRef from '../reference/norm';
-import { expectError, gradcheck, randNd, rng } from '../helpers';
+import { expectError, gradcheck, randNd, rng, settledMemory } from '../helpers';
 
 // Tolerances (normalised error: max |actual − expected| / max |expected|, see helpers.normError).
 // - Linear, Conv2d, ConvTranspose2d: each output (and each native gradient) is a float32 sum of at most a
@@ -33,13 +33,11 @@ function shapeOf(m: nn.Module, ...inputs: unknown[]): number[] {
 }
 
 let startTensors = 0;
-beforeAll(() => {
-  ds.synchronize();
-  startTensors = ds.memory().cpu.tensors;
+beforeAll(async () => {
+  startTensors = (await settledMemory()).tensors;
 });
-afterAll(() => {
-  ds.synchronize();
-  expect(ds.memory().cpu.tensors).toBe(startTensors);
+afterAll(async () => {
+  expect((await settledMemory()).tensors).toBe(startTensors);
 });
 
 // The layer's parameters become the gradcheck's inputs (assigned through the registered accessors).

@@ -7,7 +7,7 @@ import { nn, Tensor } from '../../src';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { expectError } from '../helpers';
+import { expectError, settledMemory } from '../helpers';
 
 // A ResNet BasicBlock as torchvision writes it (attribute names included).
 class BasicBlock extends nn.Module {
@@ -83,13 +83,11 @@ const blockState = (p: string, down: boolean) => [
 
 // Every test disposes what it builds; this catches leaks across the file.
 let startTensors = 0;
-beforeAll(() => {
-  ds.synchronize();
-  startTensors = ds.memory().cpu.tensors;
+beforeAll(async () => {
+  startTensors = (await settledMemory()).tensors;
 });
-afterAll(() => {
-  ds.synchronize();
-  expect(ds.memory().cpu.tensors).toBe(startTensors);
+afterAll(async () => {
+  expect((await settledMemory()).tensors).toBe(startTensors);
 });
 
 describe('names and traversal', () => {
@@ -491,17 +489,15 @@ describe('with ds.io and ds.optim', () => {
     ds.tidy(() => void a.call(ds.randn([2, 3, 8, 8])));
     ds.manualSeed(6);
     const b = new MiniResNet();
-    ds.synchronize();
-    const before = ds.memory().cpu.tensors;
+    const before = (await settledMemory()).tensors;
     try {
       await ds.io.save(a, file);
       expect(await ds.io.loadInto(b, file)).toEqual({ missingKeys: [], unexpectedKeys: [] });
     } finally {
       fs.rmSync(file, { force: true });
     }
-    ds.synchronize();
-    // Nothing allocated by stateDict(), loaded copies freed (the count may only fall: the finalizer runs between awaits).
-    expect(ds.memory().cpu.tensors).toBeLessThanOrEqual(before);
+    // Nothing allocated by stateDict(), loaded copies freed.
+    expect((await settledMemory()).tensors).toBe(before);
     for (const [k, t] of a.stateDict()) expect([k, [...b.stateDict().get(k)!.dataSync()]]).toEqual([k, [...t.dataSync()]]);
     const opt = new ds.optim.SGD(b.parameters(), { lr: 0.1 });
     const w0 = [...b.fc.weight.dataSync()];
