@@ -56,6 +56,8 @@ export const SUMMARY_MODELS: Record<string, SummaryModel> = {
   ),
   simpnet: cifar(() => models.simpnet()),
   'simpnet-8m': cifar(() => models.simpnet({ config: '8m' })),
+  'simpnet-600k': cifar(() => models.simpnet({ config: '600k' })),
+  'simpnet-300k': cifar(() => models.simpnet({ config: '300k' })),
   'randwire-small': imagenet(() => models.randwire({ regime: 'small' })),
   'randwire-regular': imagenet(() => models.randwire({ regime: 'regular' })),
   'highway-mlp': { build: () => models.highwayMLP(), input: [1, 28, 28], classes: 10 },

@@ -35,6 +35,7 @@
  */
 import { Tensor } from '../tensor';
 import { Generator } from '../random';
+import { tensor } from '../ops/creation';
 import { add, mul, relu } from '../ops/elementwise';
 import { argmax } from '../ops/reduce';
 import { cat } from '../ops/indexing';
@@ -237,9 +238,18 @@ export interface GoogLeNetOptions {
   auxWeight?: number;
   /** Input channels. Default 3. */
   inChannels?: number;
+  /**
+   * torchvision's `transform_input`: the input, normalised with the ImageNet mean and std, is re-normalised
+   * per channel to `(x·std + mean − 0.5) / 0.5`, the scaling the Inception weights ported from TensorFlow
+   * were trained with. Set it when loading torchvision's pretrained GoogLeNet. Default false.
+   */
+  transformInput?: boolean;
   /** Stream for the initial weights; the global one by default. */
   generator?: Generator;
 }
+
+const IMAGENET_MEAN = [0.485, 0.456, 0.406];
+const IMAGENET_STD = [0.229, 0.224, 0.225];
 
 /** The rows of the paper's Table 1 for the Inception modules: in, #1×1, #3×3 reduce, #3×3, #5×5 reduce, #5×5, pool proj. */
 export const GOOGLENET_TABLE1: Readonly<Record<string, readonly [number, number, number, number, number, number, number]>> = {
@@ -285,11 +295,17 @@ export class GoogLeNet extends Module implements Classifier {
   /** The paper's LRN after conv3 (paper only). */ declare lrn2: LocalResponseNorm | null;
   /** Weight of each auxiliary loss. */
   readonly auxWeight: number;
+  /** Whether the input is re-normalised first (see {@link GoogLeNetOptions.transformInput}). */
+  readonly transformInput: boolean;
 
   /** Builds the network; see {@link GoogLeNetOptions}. */
   constructor(options: GoogLeNetOptions = {}) {
     super();
     const paper = options.paper ?? false;
+    this.transformInput = options.transformInput ?? false;
+    if (this.transformInput && (options.inChannels ?? 3) !== 3) {
+      throw new RangeError(`GoogLeNet: transformInput needs 3 input channels, got inChannels ${options.inChannels}`);
+    }
     const generator = options.generator;
     const numClasses = options.numClasses ?? 1000;
     const o = { batchNorm: !paper, generator };
@@ -331,6 +347,12 @@ export class GoogLeNet extends Module implements Classifier {
 
   /** [N, 3, H, W] → logits, or {@link GoogLeNetOutputs} when training with aux classifiers. */
   override forward(x: Tensor): Tensor | GoogLeNetOutputs {
+    if (this.transformInput) {
+      const opts = { device: x.device };
+      const scale = tensor(IMAGENET_STD.map((s) => s / 0.5), [1, 3, 1, 1], opts);
+      const shift = tensor(IMAGENET_MEAN.map((m) => (m - 0.5) / 0.5), [1, 3, 1, 1], opts);
+      x = add(mul(x, scale), shift);
+    }
     let h = this.maxpool1.call(this.conv1.call(x)) as Tensor;
     if (this.lrn1) h = this.lrn1.call(h);
     h = this.conv3.call(this.conv2.call(h));

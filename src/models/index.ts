@@ -62,7 +62,7 @@ export {
   type DiracNetOptions,
   type DiracConv2dOptions,
 } from './diracnet';
-export { simpnet, SimpNet, SAFPool, SIMPNET_CONFIGS, type SimpNetOptions } from './simpnet';
+export { simpnet, SimpNet, SAFPool, SIMPNET_CONFIGS, type SimpNetConfig, type SimpNetOptions } from './simpnet';
 export {
   randwire,
   RandWireNet,

@@ -17,7 +17,7 @@
  * | --- | --- | --- |
  * | conv1 | 3×3 conv, C/2, stride 2 (conv-BN) | 3×3 conv, C/2, stride 2 (conv-BN) |
  * | conv2 | 3×3 conv, C, stride 2 (ReLU-conv-BN) | random wiring, N/2 nodes, C |
- * | conv3 | random wiring, N/2 nodes, C | random wiring, N, 2C |
+ * | conv3 | random wiring, N nodes, C | random wiring, N, 2C |
  * | conv4 | random wiring, N, 2C | random wiring, N, 4C |
  * | conv5 | random wiring, N, 4C | random wiring, N, 8C |
  * | classifier | ReLU-1×1 conv 1280-BN-ReLU, global average pool, fc | same |
@@ -294,7 +294,7 @@ export interface RandWireOptions {
   regime?: 'small' | 'regular';
   /** The channel count C. Default 78 (small) or 109 (regular). */
   channels?: number;
-  /** Nodes N per graph (stages with N/2 get half). Default 32. */
+  /** Nodes N per graph (the regular regime's first random stage gets N/2). Default 32. */
   nodes?: number;
   /** Graph generator. Default WS(4, 0.75). */
   graph?: GraphSpec;
@@ -349,7 +349,7 @@ export class RandWireNet extends Module implements Classifier {
     let out: number;
     if (regime === 'small') {
       this.registerModule('conv2', new Sequential(new ReLU(), new Conv2d(half, c, 3, { stride: 2, padding: 1, bias: false, generator }), new BatchNorm2d(c)));
-      this.registerModule('conv3', stage(Math.floor(n / 2), c, c));
+      this.registerModule('conv3', stage(n, c, c));
       this.registerModule('conv4', stage(n, c, 2 * c));
       this.registerModule('conv5', stage(n, 2 * c, 4 * c));
       out = 4 * c;

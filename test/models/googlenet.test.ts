@@ -129,6 +129,40 @@ describe('GoogLeNet forward and backward on small inputs', () => {
   });
 });
 
+describe('GoogLeNet transformInput', () => {
+  test("re-normalises each channel to (x·std + mean − 0.5)/0.5 before conv1, as torchvision's transform_input", () => {
+    ds.manualSeed(3);
+    // Training-mode batch norm (without dropout): at the 0.01-std initialisation, eval-mode statistics would
+    // let the signal fade to the fc bias and hide any difference in the input.
+    const t = models.googlenet({ numClasses: 5, transformInput: true, dropout: 0 });
+    const plain = models.googlenet({ numClasses: 5, dropout: 0 });
+    plain.loadStateDict(t.stateDict());
+    const mean = [0.485, 0.456, 0.406];
+    const std = [0.229, 0.224, 0.225];
+    ds.tidy(() => {
+      const x = ds.randn([2, 3, 32, 32]);
+      const xs = x.dataSync();
+      const hw = 32 * 32;
+      // Computed here in float64 from the definition, channel by channel.
+      const moved = Float32Array.from(xs, (v, i) => {
+        const c = Math.floor(i / hw) % 3;
+        return (v * std[c] + mean[c] - 0.5) / 0.5;
+      });
+      const a = (t.call(x) as ds.Tensor).dataSync();
+      const b = (plain.call(ds.tensor(moved, [2, 3, 32, 32])) as ds.Tensor).dataSync();
+      const scale = Math.max(...b.map(Math.abs));
+      // Float32 rounding of the moved input (one ulp of values near 1) carried through the network.
+      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThan(1e-4 * scale);
+      const untouched = (plain.call(x) as ds.Tensor).dataSync();
+      expect(Math.max(...untouched.map((v, i) => Math.abs(v - a[i])))).toBeGreaterThan(1e-3 * scale);
+    });
+    ds.dispose([t, plain]);
+    expect(() => models.googlenet({ transformInput: true, inChannels: 1 })).toThrow(
+      new RangeError('GoogLeNet: transformInput needs 3 input channels, got inChannels 1'),
+    );
+  });
+});
+
 describe('Inception training on MNIST', () => {
   test('a small network of Inception modules lowers the loss', async () => {
     ds.manualSeed(0);

@@ -15,8 +15,9 @@ function expectedCount(widths: readonly number[], classes = 10, cin = 3): number
 }
 
 describe('SimpNet', () => {
-  test("parameter counts of the reference configurations: the paper's 5.48 M and 8.9 M", () => {
-    for (const [config, count] of [['5m', 5478223], ['8m', 8902729]] as const) {
+  test("parameter counts of the reference configurations: the paper's 5.48 M and 8.9 M, the slim 600 K and 300 K", () => {
+    const configs = [['5m', 5478223], ['8m', 8902729], ['600k', 601021], ['300k', 300964]] as const;
+    for (const [config, count] of configs) {
       const net = models.simpnet({ config });
       expect(net.numParameters()).toBe(count);
       expect(expectedCount(models.SIMPNET_CONFIGS[config])).toBe(count);
@@ -24,6 +25,18 @@ describe('SimpNet', () => {
     }
     expect(Math.round(5478223 / 1e4) / 100).toBe(5.48);
     expect(Math.round(8902729 / 1e5) / 10).toBe(8.9);
+    expect(Math.round(601021 / 1e4) / 100).toBe(0.6);
+    expect(Math.round(300964 / 1e4) / 100).toBe(0.3);
+    // The slim configurations' dropout follows their prototxts: 0.1 then 0.2 for 600 K, none for 300 K.
+    const probs = (net: ds.models.SimpNet) => net.features.children().flatMap((m) => (m instanceof ds.nn.Dropout ? [m.p] : []));
+    const n600 = models.simpnet({ config: '600k' });
+    expect(new Set(probs(n600).slice(0, 8))).toEqual(new Set([0.1]));
+    expect(probs(n600).slice(8)).toEqual([0.2, 0.2]);
+    expect(n600.drop.p).toBe(0.2);
+    const n300 = models.simpnet({ config: '300k' });
+    expect(new Set([...probs(n300), n300.drop.p])).toEqual(new Set([0]));
+    ds.dispose([n600, n300]);
+    expect(() => models.simpnet({ config: '1m' as never })).toThrow(new RangeError('SimpNet: config must be one of 5m, 8m, 600k, 300k, got 1m'));
     const slim = models.simpnet({ widths: Array(13).fill(8), numClasses: 100 });
     expect(slim.numParameters()).toBe(expectedCount(Array(13).fill(8), 100));
     slim.dispose();
