@@ -37,3 +37,4 @@ export * as data from './data';
 export { ProgressBar, formatDuration, type ProgressBarOptions, type ProgressStream, type ProgressMetrics } from './util/progress';
 export * as models from './models';
 export * as train from './train';
+export * as explain from './explain';
