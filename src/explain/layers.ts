@@ -5,6 +5,7 @@
  */
 import { Tensor, fmtShape } from '../tensor';
 import { Module } from '../nn/module';
+import { AdaptiveAvgPool2d } from '../nn/layers/pooling';
 import { noGrad } from '../autograd';
 import { tidy } from '../memory';
 import type { LayerRef } from './types';
@@ -43,10 +44,11 @@ export function resolveLayers(op: string, model: Module, refs: LayerRef | readon
 /**
  * The default target layer: the last module to finish its forward with a 4-D output larger than 1×1,
  * found by a forward pass on `input` without gradients. Containers finish after their children, so a
- * ResNet gives `layer4` and a VGG `features`.
+ * ResNet gives `layer4` and a VGG `features`. Adaptive average pooling is skipped: it is the head's global
+ * pooling, and where it enlarges a small map (VGG's 7×7 on a small input) it only repeats pixels.
  */
 export function defaultLayer(op: string, model: Module, input: Tensor): ResolvedLayer {
-  const named = model.namedModules().filter(([n]) => n !== '');
+  const named = model.namedModules().filter(([n, m]) => n !== '' && !(m instanceof AdaptiveAvgPool2d));
   let last: ResolvedLayer | null = null;
   const handles = named.map(([name, module]) =>
     module.registerForwardHook((_m, _in, out) => {
