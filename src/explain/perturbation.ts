@@ -29,7 +29,7 @@ function repeatTarget(targets: ResolvedTargets, i: number, b: number): ResolvedT
   return new Array(b).fill(one);
 }
 
-async function scoreCamWeights({ op, model, input, acts, targets, batchSize }: LayerContext): Promise<Tensor> {
+async function scoreCamWeights({ op, model, input, acts, targets, batchSize, progress }: LayerContext): Promise<Tensor> {
   const [n, k] = acts.shape;
   const size: [number, number] = [input.shape[2], input.shape[3]];
   const masks = normalizePerImage(interpolate(acts, { size, mode: 'bilinear' }).reshape([n * k, ...size])).reshape([n, k, 1, ...size]);
@@ -43,12 +43,13 @@ async function scoreCamWeights({ op, model, input, acts, targets, batchSize }: L
         return targetScores(op, outputTensor(op, model.call(batch)), repeatTarget(targets, i, b)).data();
       });
       scores.set(part, i * k + s);
+      progress(i * k + s + b, n * k);
     }
   }
   return perChannel(softmax(tensor(scores, [n, k], { device: acts.device }), 1), acts);
 }
 
-async function ablationCamWeights({ op, model, input, layer, acts, targets, scores, batchSize }: LayerContext): Promise<Tensor> {
+async function ablationCamWeights({ op, model, input, layer, acts, targets, scores, batchSize, progress }: LayerContext): Promise<Tensor> {
   const [n, k] = acts.shape;
   const original = await scores.data();
   const weights = new Float32Array(n * k);
@@ -65,6 +66,7 @@ async function ablationCamWeights({ op, model, input, layer, acts, targets, scor
         return targetScores(op, out, repeatTarget(targets, i, b)).data();
       });
       for (let j = 0; j < b; j++) weights[i * k + s + j] = (original[i] - part[j]) / base;
+      progress(i * k + s + b, n * k);
     }
   }
   return perChannel(tensor(weights, [n, k], { device: acts.device }), acts);

@@ -39,6 +39,8 @@ export interface LayerContext {
   scores: Tensor;
   /** Copies per extra forward pass. */
   batchSize: number;
+  /** Reports `done` of `total` copies for this layer (see {@link CamOptions.onProgress}). */
+  progress: (done: number, total: number) => void;
 }
 
 /** A class-activation-map method. */
@@ -113,7 +115,10 @@ async function onePass(op: string, method: CamMethod, model: Module, x: Tensor, 
   const raws: Tensor[] = [];
   for (let i = 0; i < layers.length; i++) {
     const weighted = await noGrad(() =>
-      method.weigh({ op, model, input: x, layer: layers[i], acts: acts[i], grads: grads ? grads[i] : null, targets, scores, batchSize }),
+      method.weigh({
+        op, model, input: x, layer: layers[i], acts: acts[i], grads: grads ? grads[i] : null, targets, scores, batchSize,
+        progress: (done, total) => options.onProgress?.({ layer: layers[i].name, done, total }),
+      }),
     );
     const map = method.project || options.eigenSmooth ? await projection2d(weighted) : weighted.sum(1);
     raws.push(relu(map));

@@ -47,6 +47,11 @@ export interface CamOptions {
    * activations (as EigenCAM does with the plain activations): less noise, sharper objects.
    */
   eigenSmooth?: boolean;
+  /**
+   * Called as Score-CAM and Ablation-CAM work through their masked or ablated copies (one call per
+   * forward pass), for progress bars: `done` of `total` copies for the named layer.
+   */
+  onProgress?: (progress: { layer: string; done: number; total: number }) => void;
 }
 
 /** The map of one target layer. */

@@ -150,7 +150,9 @@ describe('CAM methods against float64 references of their formulas', () => {
 
   test('Ablation-CAM: the relative drop of the score with each channel zeroed', async () => {
     const { net, x, xNd, R, targets } = setup();
-    const r = await explain.ablationCam(net, x, { layers: 'act1', targets, batchSize: 3 });
+    const seen: string[] = [];
+    const r = await explain.ablationCam(net, x, { layers: 'act1', targets, batchSize: 3, onProgress: (p) => seen.push(`${p.layer} ${p.done}/${p.total}`) });
+    expect(seen).toEqual(['act1 3/8', 'act1 4/8', 'act1 7/8', 'act1 8/8']);
     const { a1, y } = R.forward(xNd);
     const weights = Nd.zeros([2, 4]);
     for (let n = 0; n < 2; n++)
