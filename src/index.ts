@@ -38,3 +38,4 @@ export { ProgressBar, formatDuration, type ProgressBarOptions, type ProgressStre
 export * as models from './models';
 export * as train from './train';
 export * as explain from './explain';
+export * as attack from './attack';
