@@ -2,11 +2,13 @@
  * Looking inside networks: class activation maps (CAM, Grad-CAM, Grad-CAM++, XGrad-CAM, HiResCAM,
  * LayerCAM, EigenCAM, Score-CAM, Ablation-CAM). Every method takes `(model, input, options)` and resolves
  * to an {@link Explanation}; target layers are named by module path, targets are classes or score
- * functions, whole batches at once.
+ * functions, whole batches at once. Pictures of the maps (colour maps, overlays, labelled grids) and
+ * metrics to compare methods (Average Drop, Increase in Confidence, deletion and insertion).
  * @example
  * import { explain, models } from 'deepscope';
  * const net = models.resnet18();
  * const { maps, scores } = await explain.gradCam(net, images, { layers: 'layer4', targets: 243 });
+ * explain.overlay(images, maps, { path: 'gradcam.png' });
  * @module
  */
 export { cam, gradCam, gradCamPlusPlus, xGradCam, hiResCam, layerCam, eigenCam, type CamClassicOptions } from './cam';
@@ -14,3 +16,19 @@ export { scoreCam, ablationCam } from './perturbation';
 export { normalizePerImage } from './postprocess';
 export { projection2d } from './projection';
 export type { CamOptions, Explanation, LayerMap, LayerRef, ScoreFn, Target, Targets } from './types';
+export { colormap, applyColormap, type Colormap, type ColormapName } from './colormap';
+export { overlay, type OverlayOptions } from './overlay';
+export { grid, type GridPanel, type GridOptions } from './grid';
+export {
+  confidenceChange,
+  deletionInsertion,
+  auc,
+  type ClassTargets,
+  type Baseline,
+  type ConfidenceChangeOptions,
+  type ConfidenceChange,
+  type DeletionInsertionOptions,
+  type DeletionInsertion,
+  type MetricCurves,
+} from './metrics';
+export { plotCurves, type PlotCurvesOptions } from './curves';
