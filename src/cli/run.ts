@@ -23,6 +23,7 @@ import { fit, evaluate, type EpochRecord } from '../train/loop';
 import { makeOptimizer, type ModelName, type OptimizerName } from '../train/recipes';
 import { CliError, checkDevice, firstLine, packageVersion, percent, prepareOutDir, thousands } from './common';
 import { writeSamples, writeTrainingPlot } from './images';
+import { writeGradcamPanel } from './gradcam-panel';
 
 /** Everything a run needs. */
 export interface RunConfig {
@@ -154,7 +155,8 @@ export async function runTraining(cfg: RunConfig): Promise<RunSummary> {
     await writeTrainingPlot(path.join(out, 'training.png'), history, `${cfg.model} on MNIST`);
     if (cfg.samples) {
       await writeSampleGrid(path.join(out, 'samples.png'), model, testSet.tensors[0], testSet.tensors[1]);
-      files.push('samples.png');
+      await writeGradcamPanel(path.join(out, 'gradcam.png'), model, testSet.tensors[0], testSet.tensors[1]);
+      files.push('samples.png', 'gradcam.png');
     }
     const summary: RunSummary = {
       model: cfg.model,

@@ -52,6 +52,9 @@ const KNOTS: Record<ColormapName, Knots> = {
   gray: { at: [0, 1], rgb: [[0, 0, 0], [1, 1, 1]] },
 };
 
+/** The names of the colour maps, for option parsers. */
+export const COLORMAP_NAMES: readonly ColormapName[] = Object.keys(KNOTS) as ColormapName[];
+
 /** @internal The knots of a named map; TypeError naming `op` for an unknown name. */
 export function knotsOf(op: string, name: unknown): Knots {
   if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(KNOTS, name)) {

@@ -16,7 +16,7 @@ export { scoreCam, ablationCam } from './perturbation';
 export { normalizePerImage } from './postprocess';
 export { projection2d } from './projection';
 export type { CamOptions, Explanation, LayerMap, LayerRef, ScoreFn, Target, Targets } from './types';
-export { colormap, applyColormap, type Colormap, type ColormapName } from './colormap';
+export { colormap, applyColormap, COLORMAP_NAMES, type Colormap, type ColormapName } from './colormap';
 export { overlay, type OverlayOptions } from './overlay';
 export { grid, type GridPanel, type GridOptions } from './grid';
 export {

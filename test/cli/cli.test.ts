@@ -195,7 +195,7 @@ describe('demo for one epoch, then eval of its checkpoint', () => {
   });
 
   test('writes the checkpoint, the plots and summary.json', () => {
-    for (const f of ['model.safetensors', 'training.png', 'samples.png', 'summary.json']) expect(fs.existsSync(path.join(out, f))).toBe(true);
+    for (const f of ['model.safetensors', 'training.png', 'samples.png', 'gradcam.png', 'summary.json']) expect(fs.existsSync(path.join(out, f))).toBe(true);
     const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
     expect(summary).toEqual(
       expect.objectContaining({
@@ -226,6 +226,46 @@ describe('demo for one epoch, then eval of its checkpoint', () => {
     const samples = PNG.sync.read(fs.readFileSync(path.join(out, 'samples.png')));
     expect(samples.width).toBeGreaterThan(8 * 64);
     expect(samples.height).toBeGreaterThan(4 * 64);
+    // The Grad-CAM panel: 8 digits, each with its overlay, 4 pairs a row at 3× scale (96-pixel cells).
+    const gradcam = PNG.sync.read(fs.readFileSync(path.join(out, 'gradcam.png')));
+    expect(gradcam.width).toBe(8 * 96 + 9 * 4);
+    expect(gradcam.height).toBeGreaterThan(2 * 96);
+  });
+
+  test('gradcam on the checkpoint: overlays of a digit file, JSON with the targets', () => {
+    const digit = path.join(tmp, 'digit.png');
+    const pixels = new PNG({ width: 28, height: 28 });
+    for (let i = 0; i < 28 * 28; i++) {
+      const [y, x] = [Math.floor(i / 28), i % 28];
+      const on = x >= 13 && x <= 15 && y >= 4 && y <= 24; // a "1"
+      pixels.data.set([on ? 255 : 0, on ? 255 : 0, on ? 255 : 0, 255], 4 * i);
+    }
+    fs.writeFileSync(digit, PNG.sync.write(pixels));
+    const dir = path.join(tmp, 'gradcam');
+    const file = path.join(out, 'model.safetensors');
+    const r = cli(['gradcam', '--checkpoint', file, '--image', digit, '--image', digit, '--method', 'gradcam++', '--out', dir, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result).toEqual(expect.objectContaining({ model: 'lenet5-modern', method: 'gradcam++' }));
+    expect(result.results).toHaveLength(2);
+    expect(result.results[0]).toEqual(expect.objectContaining({ target: 1, layers: ['features'], overlay: path.join(dir, 'digit-gradcampp.png') }));
+    const png = PNG.sync.read(fs.readFileSync(result.results[0].overlay));
+    expect(png.width).toBeGreaterThanOrEqual(2 * 224); // the input and its overlay, scaled up from 32×32
+    const text = cli(['gradcam', '--checkpoint', file, '--image', digit, '--method', 'scorecam', '--layer', 'features.3', '--target', '7', '--out', dir]);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/digit\.png: class 7 \(score -?[\d.]+\), scorecam at features\.3 → .*digit-scorecam\.png/);
+    expect(text.stderr).toMatch(/scorecam features\.3 \[#{20}\]/);
+  });
+
+  test('gradcam errors: one line each', () => {
+    const file = path.join(out, 'model.safetensors');
+    expectOneLineError(cli(['gradcam', '--checkpoint', file, '--image', path.join(tmp, 'none.png')]), /image '.*none\.png' not found/, 1);
+    expectOneLineError(cli(['gradcam', '--checkpoint', file, '--image', file, '--method', 'magic']), /unknown method 'magic' \(known: cam, gradcam, gradcam\+\+/, 2);
+    expectOneLineError(cli(['gradcam', '--checkpoint', file, '--image', file, '--colormap', 'rainbow']), /unknown colormap 'rainbow'/, 2);
+    expectOneLineError(cli(['gradcam', '--image', file]), /give --model/, 2);
+    const digit = path.join(tmp, 'digit.png');
+    expectOneLineError(cli(['gradcam', '--checkpoint', file, '--image', digit, '--layer', 'nope', '--out', path.join(tmp, 'g2')]), /gradcam: the model \(LeNet5Modern\) has no module 'nope'/, 1);
   });
 
   test('eval reads the checkpoint back (model from its metadata) and reproduces the accuracy', () => {
