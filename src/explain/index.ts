@@ -2,7 +2,9 @@
  * Looking inside networks: class activation maps (CAM, Grad-CAM, Grad-CAM++, XGrad-CAM, HiResCAM,
  * LayerCAM, EigenCAM, Score-CAM, Ablation-CAM). Every method takes `(model, input, options)` and resolves
  * to an {@link Explanation}; target layers are named by module path, targets are classes or score
- * functions, whole batches at once.
+ * functions, whole batches at once. The input-gradient methods (vanilla saliency, SmoothGrad, integrated
+ * gradients, guided backpropagation, Guided Grad-CAM) take the same arguments and resolve to a
+ * {@link Saliency}: signed attributions per input value and a map per image.
  * @example
  * import { explain, models } from 'deepscope';
  * const net = models.resnet18();
@@ -14,3 +16,6 @@ export { scoreCam, ablationCam } from './perturbation';
 export { normalizePerImage } from './postprocess';
 export { projection2d } from './projection';
 export type { CamOptions, Explanation, LayerMap, LayerRef, ScoreFn, Target, Targets } from './types';
+export { saliency, smoothGrad, guidedBackprop, guidedGradCam, type SmoothGradOptions } from './saliency';
+export { integratedGradients, type IntegratedGradientsOptions, type IntegratedGradientsResult } from './integrated';
+export type { Saliency, SaliencyOptions } from './types';

@@ -59,12 +59,33 @@ export interface LayerMap {
 
 /** What an explanation resolves to. */
 export interface Explanation {
-  /** [N, H, W]: upsampled to the input (bilinear) and normalised to [0, 1] per image; several layers averaged. */
+  /** Shape [N, H, W]: upsampled to the input (bilinear) and normalised to [0, 1] per image; several layers averaged. */
   maps: Tensor;
-  /** [N, h, w]: the first layer's map before normalisation and upsampling (see `layers` for all). */
+  /** Shape [N, h, w]: the first layer's map before normalisation and upsampling (see `layers` for all). */
   raw: Tensor;
   /** Every target layer's raw map, in the order given. */
   layers: LayerMap[];
+  /** The target score of each image on the unmodified input (the logit for a class target). */
+  scores: number[];
+  /** The class each image was explained for, or null where a custom score function was used. */
+  targets: (number | null)[];
+}
+
+/** Options common to the input-gradient (saliency) methods. */
+export interface SaliencyOptions {
+  /** What to explain; default each image's predicted class. */
+  targets?: Targets;
+}
+
+/** What an input-gradient (saliency) method resolves to. */
+export interface Saliency {
+  /**
+   * Shape [N, C, H, W]: the signed attribution of every input value, unnormalised, in the units of score
+   * per input unit (gradients) or of score (integrated gradients), so that methods and images compare.
+   */
+  attributions: Tensor;
+  /** Shape [N, H, W]: per pixel the largest |attribution| over the channels, normalised to [0, 1] per image. */
+  maps: Tensor;
   /** The target score of each image on the unmodified input (the logit for a class target). */
   scores: number[];
   /** The class each image was explained for, or null where a custom score function was used. */
