@@ -2,8 +2,11 @@
  * Looking inside networks: class activation maps (CAM, Grad-CAM, Grad-CAM++, XGrad-CAM, HiResCAM,
  * LayerCAM, EigenCAM, Score-CAM, Ablation-CAM). Every method takes `(model, input, options)` and resolves
  * to an {@link Explanation}; target layers are named by module path, targets are classes or score
- * functions, whole batches at once. Pictures of the maps (colour maps, overlays, labelled grids) and
- * metrics to compare methods (Average Drop, Increase in Confidence, deletion and insertion).
+ * functions, whole batches at once. The input-gradient methods (vanilla saliency, SmoothGrad, integrated
+ * gradients, guided backpropagation, Guided Grad-CAM) take the same arguments and resolve to a
+ * {@link Saliency}: signed attributions per input value and a map per image. Pictures of the maps
+ * (colour maps, overlays, labelled grids) and metrics to compare methods (Average Drop, Increase in
+ * Confidence, deletion and insertion).
  * @example
  * import { explain, models } from 'deepscope';
  * const net = models.resnet18();
@@ -32,3 +35,6 @@ export {
   type MetricCurves,
 } from './metrics';
 export { plotCurves, type PlotCurvesOptions } from './curves';
+export { saliency, smoothGrad, guidedBackprop, guidedGradCam, type SmoothGradOptions } from './saliency';
+export { integratedGradients, type IntegratedGradientsOptions, type IntegratedGradientsResult } from './integrated';
+export type { Saliency, SaliencyOptions } from './types';

@@ -75,3 +75,24 @@ export interface Explanation {
   /** The class each image was explained for, or null where a custom score function was used. */
   targets: (number | null)[];
 }
+
+/** Options common to the input-gradient (saliency) methods. */
+export interface SaliencyOptions {
+  /** What to explain; default each image's predicted class. */
+  targets?: Targets;
+}
+
+/** What an input-gradient (saliency) method resolves to. */
+export interface Saliency {
+  /**
+   * Shape [N, C, H, W]: the signed attribution of every input value, unnormalised, in the units of score
+   * per input unit (gradients) or of score (integrated gradients), so that methods and images compare.
+   */
+  attributions: Tensor;
+  /** Shape [N, H, W]: per pixel the largest |attribution| over the channels, normalised to [0, 1] per image. */
+  maps: Tensor;
+  /** The target score of each image on the unmodified input (the logit for a class target). */
+  scores: number[];
+  /** The class each image was explained for, or null where a custom score function was used. */
+  targets: (number | null)[];
+}

@@ -3,6 +3,7 @@
  * activations, `where` and `clamp`. Forward runs the native kernel; backward sits next to it.
  * @module
  */
+import { AsyncLocalStorage } from 'async_hooks';
 import { DType } from '../dtype';
 import { Tensor, fmtShape } from '../tensor';
 import { record } from '../autograd';
@@ -194,6 +195,24 @@ const NEEDS: Record<UnaryName, { x?: true; y?: true }> = {
 
 const PUBLIC_NAME: Partial<Record<UnaryName, string>> = { leaky_relu: 'leakyRelu', pow_scalar: 'pow' };
 
+// The mode is a property of the recording, not of the backward pass: a graph built inside
+// withGuidedRelu keeps its guided ReLUs whenever (and from wherever) its gradient is taken, and the
+// AsyncLocalStorage keeps the mode to the async chain that asked for it.
+const guidedRelu = new AsyncLocalStorage<boolean>();
+
+/**
+ * Runs `fn` with guided backpropagation (Springenberg et al. 2015) for every `relu` it records: in the
+ * backward pass such a ReLU passes the incoming gradient g only where both its input and g are positive,
+ * (x > 0)·relu(g), so that the input gradient shows what excites the target and not what inhibits it.
+ * Covers `nn.ReLU` and functional `relu` alike; forward values are unchanged, and ReLUs recorded outside
+ * `fn` (or in other async chains meanwhile) keep the true gradient. Async functions are covered for their
+ * whole duration.
+ * @example const [gx] = grad(() => withGuidedRelu(() => model.call(x)).narrow(1, c, 1).sum(), [x]);
+ */
+export function withGuidedRelu<T>(fn: () => T): T {
+  return guidedRelu.run(true, fn);
+}
+
 function unary(op: UnaryName, x: Tensor, attrs: Attrs = {}): Tensor {
   const name = PUBLIC_NAME[op] ?? op;
   checkTensor(name, 'input', x);
@@ -203,9 +222,16 @@ function unary(op: UnaryName, x: Tensor, attrs: Attrs = {}): Tensor {
   const out = empty(x.shape, 'float32', x.device);
   run(op, [x], [out], attrs);
   const needs = NEEDS[op];
+  const guided = op === 'relu' && guidedRelu.getStore() === true;
   record(name, [x], [out], [needs.x ? x : null, needs.y ? out : null], ([g], [sx, sy]) => {
+    // Backward runs without recording, so relu(g) here is a plain forward.
+    const gin = guided ? relu(g) : g;
     const gx = empty(g.shape, 'float32', g.device);
-    run(`${op}_backward`, [sx, sy, g], [gx], attrs);
+    try {
+      run(`${op}_backward`, [sx, sy, gin], [gx], attrs);
+    } finally {
+      if (gin !== g) gin.dispose();
+    }
     return [gx];
   });
   return out;
@@ -231,7 +257,7 @@ export const sign = (x: Tensor): Tensor => unary('sign', x);
 export const sin = (x: Tensor): Tensor => unary('sin', x);
 /** Cosine. */
 export const cos = (x: Tensor): Tensor => unary('cos', x);
-/** max(x, 0). */
+/** max(x, 0); its gradient is guided when recorded inside {@link withGuidedRelu}. */
 export const relu = (x: Tensor): Tensor => unary('relu', x);
 /** Logistic sigmoid 1 / (1 + e^-x). */
 export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x);
