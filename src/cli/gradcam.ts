@@ -24,9 +24,11 @@ import { ProgressBar } from '../util/progress';
 import { SUMMARY_MODELS, summaryModelArg } from './summary';
 import { CliError, applyThreads, checkDevice, deviceArg, firstLine, nonNegativeInt, numberArg, positiveInt, prepareOutDir, usageError } from './common';
 
-type CamFn = (model: Module, input: Tensor, options: CamOptions) => Promise<Explanation>;
+/** What the command needs of a method's result. */
+type MethodResult = Pick<Explanation, 'maps' | 'scores' | 'targets'> & { layers?: Explanation['layers'] };
+type CamFn = (model: Module, input: Tensor, options: CamOptions) => Promise<MethodResult>;
 
-/** The methods by their command-line names. */
+/** The methods by their command-line names: the class activation maps, then the input-gradient maps. */
 export const GRADCAM_METHODS: Readonly<Record<string, CamFn>> = {
   cam: explain.cam,
   gradcam: explain.gradCam,
@@ -37,6 +39,11 @@ export const GRADCAM_METHODS: Readonly<Record<string, CamFn>> = {
   eigencam: explain.eigenCam,
   scorecam: explain.scoreCam,
   ablationcam: explain.ablationCam,
+  'guided-gradcam': explain.guidedGradCam,
+  'guided-backprop': explain.guidedBackprop,
+  saliency: explain.saliency,
+  smoothgrad: explain.smoothGrad,
+  'integrated-gradients': explain.integratedGradients,
 };
 
 /** Input normalisations: what the model was trained on. */
@@ -188,7 +195,7 @@ export function registerGradcam(program: Command): void {
           },
         };
         const t0 = Date.now();
-        let result: Explanation;
+        let result: MethodResult;
         try {
           result = await GRADCAM_METHODS[opts.method](model, x, options);
         } catch (e) {
@@ -205,14 +212,15 @@ export function registerGradcam(program: Command): void {
             const scale = Math.max(1, Math.ceil(224 / Math.max(image.shape[1], image.shape[2])));
             explain.grid([{ image, label: path.basename(file) }, { image: heat, label }], { scale, path: png });
           });
-          return { image: file, target: result.targets[n], score: result.scores[n], layers: result.layers.map((l) => l.layer), overlay: png };
+          return { image: file, target: result.targets[n], score: result.scores[n], layers: (result.layers ?? []).map((l) => l.layer), overlay: png };
         });
         dispose([result, shown, x]);
         if (opts.json) {
           process.stdout.write(`${JSON.stringify({ model: name, method: opts.method, seconds, results: rows }, null, 2)}\n`);
         } else {
           for (const r of rows) {
-            process.stdout.write(`${r.image}: class ${r.target} (score ${r.score.toFixed(3)}), ${opts.method} at ${r.layers.join(' + ')} → ${r.overlay}\n`);
+            const where = r.layers.length ? ` at ${r.layers.join(' + ')}` : '';
+            process.stdout.write(`${r.image}: class ${r.target} (score ${r.score.toFixed(3)}), ${opts.method}${where} → ${r.overlay}\n`);
           }
         }
       } finally {
