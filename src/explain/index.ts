@@ -14,3 +14,8 @@ export { scoreCam, ablationCam } from './perturbation';
 export { normalizePerImage } from './postprocess';
 export { projection2d } from './projection';
 export type { CamOptions, Explanation, LayerMap, LayerRef, ScoreFn, Target, Targets } from './types';
+export { invert, type InvertOptions, type InvertStep, type Inversion } from './inversion';
+export { visualize, type VisualizeOptions, type VisualizeStep, type Visualization, type ChannelTarget } from './visualize';
+export { perceptualLoss, gramMatrix, type PerceptualLoss, type PerceptualOptions } from './perceptual';
+export { alphaNorm, totalVariation, roll, jitter, type JitterOptions } from './regularizers';
+export type { ImageOptimizer } from './optimize';

@@ -59,9 +59,9 @@ export interface LayerMap {
 
 /** What an explanation resolves to. */
 export interface Explanation {
-  /** [N, H, W]: upsampled to the input (bilinear) and normalised to [0, 1] per image; several layers averaged. */
+  /** `[N, H, W]`: upsampled to the input (bilinear) and normalised to [0, 1] per image; several layers averaged. */
   maps: Tensor;
-  /** [N, h, w]: the first layer's map before normalisation and upsampling (see `layers` for all). */
+  /** `[N, h, w]`: the first layer's map before normalisation and upsampling (see `layers` for all). */
   raw: Tensor;
   /** Every target layer's raw map, in the order given. */
   layers: LayerMap[];
