@@ -6,7 +6,8 @@
  * gradients, guided backpropagation, Guided Grad-CAM) take the same arguments and resolve to a
  * {@link Saliency}: signed attributions per input value and a map per image. Pictures of the maps
  * (colour maps, overlays, labelled grids) and metrics to compare methods (Average Drop, Increase in
- * Confidence, deletion and insertion).
+ * Confidence, deletion and insertion). Feature inversion, activation maximisation and the perceptual
+ * loss reconstruct or synthesise images from what a layer represents.
  * @example
  * import { explain, models } from 'deepscope';
  * const net = models.resnet18();
@@ -38,3 +39,8 @@ export { plotCurves, type PlotCurvesOptions } from './curves';
 export { saliency, smoothGrad, guidedBackprop, guidedGradCam, type SmoothGradOptions } from './saliency';
 export { integratedGradients, type IntegratedGradientsOptions, type IntegratedGradientsResult } from './integrated';
 export type { Saliency, SaliencyOptions } from './types';
+export { invert, type InvertOptions, type InvertStep, type Inversion } from './inversion';
+export { visualize, type VisualizeOptions, type VisualizeStep, type Visualization, type ChannelTarget } from './visualize';
+export { perceptualLoss, gramMatrix, type PerceptualLoss, type PerceptualOptions } from './perceptual';
+export { alphaNorm, totalVariation, roll, jitter, type JitterOptions } from './regularizers';
+export type { ImageOptimizer } from './optimize';
