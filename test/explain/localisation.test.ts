@@ -76,26 +76,47 @@ test('a trained square detector: the Grad-CAM peak lies inside the square in ≥
 });
 
 describe('the zoo: default layers and every method', () => {
-  const cases: [string, () => ds.nn.Module, number[], string][] = [
-    ['LeNet-5 (c5 is 1×1: s4 is the last map)', () => ds.models.lenet5(), [1, 1, 32, 32], 's4'],
-    ['ResNet-18', () => ds.models.resnet18({ numClasses: 10 }), [1, 3, 64, 64], 'layer4'],
-    ['VGG-11', () => ds.models.vgg11({ numClasses: 10 }), [1, 3, 64, 64], 'features'],
-    ['DenseNet-121', () => ds.models.densenet121({ numClasses: 10 }), [1, 3, 64, 64], 'features'],
-    ['GoogLeNet', () => ds.models.googlenet({ numClasses: 10 }), [1, 3, 64, 64], 'inception5b'],
+  // [name, build, input, default layer, a 64-channel early layer for the per-channel methods]
+  const cases: [string, () => ds.nn.Module, number[], string, string][] = [
+    ['LeNet-5 (c5 is 1×1: s4 is the last map)', () => ds.models.lenet5(), [1, 1, 32, 32], 's4', 'c3'],
+    ['ResNet-18', () => ds.models.resnet18({ numClasses: 10 }), [1, 3, 64, 64], 'layer4', 'layer1'],
+    ['VGG-11', () => ds.models.vgg11({ numClasses: 10 }), [1, 3, 64, 64], 'features', 'features.1'],
+    ['DenseNet-121', () => ds.models.densenet121({ numClasses: 10 }), [1, 3, 64, 64], 'features', 'features.relu0'],
+    ['GoogLeNet', () => ds.models.googlenet({ numClasses: 10 }), [1, 3, 64, 64], 'inception5b', 'conv1'],
   ];
-  test.each(cases)('%s', async (_name, build, shape, layer) => {
+  test.each(cases)('%s', async (_name, build, shape, layer, early) => {
     ds.manualSeed(3);
     const net = build();
     const x = ds.randn(shape);
     const g = await explain.gradCam(net, x);
     expect(g.layers[0].layer).toBe(layer);
     expect(g.maps.shape).toEqual([1, shape[2], shape[3]]);
+    const inUnit = (m: ds.Tensor) => expect(m.dataSync().every((t) => t >= 0 && t <= 1)).toBe(true);
     for (const method of ['gradCamPlusPlus', 'xGradCam', 'hiResCam', 'layerCam', 'eigenCam'] as const) {
       const e = await explain[method](net, x, { layers: layer });
-      const v = e.maps.dataSync();
-      expect(v.every((t) => t >= 0 && t <= 1)).toBe(true);
+      inUnit(e.maps);
       ds.dispose(e);
     }
-    ds.dispose([g, net, x]);
+    for (const method of ['scoreCam', 'ablationCam'] as const) {
+      const e = await explain[method](net, x, { layers: early, batchSize: 64 });
+      expect(e.maps.shape).toEqual([1, shape[2], shape[3]]);
+      inUnit(e.maps);
+      ds.dispose(e);
+    }
+    const saliencies = [
+      await explain.saliency(net, x),
+      await explain.smoothGrad(net, x, { samples: 2 }),
+      await explain.integratedGradients(net, x, { steps: 4 }),
+      await explain.guidedBackprop(net, x),
+      await explain.guidedGradCam(net, x, { layers: layer }),
+    ];
+    for (const e of saliencies) {
+      expect(e.attributions.shape).toEqual(shape);
+      inUnit(e.maps);
+    }
+    const inv = await explain.invert(net, x, { layer: early, steps: 3 });
+    expect(inv.image.shape).toEqual(shape);
+    expect(inv.losses).toHaveLength(3);
+    ds.dispose([g, saliencies, inv, net, x]);
   });
 });
