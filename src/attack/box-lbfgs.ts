@@ -12,8 +12,24 @@
  * @module
  */
 
+/** Values and gradients of the N problems at one batch of points. */
+export interface BatchedValues {
+  /** f_i, [N]. */
+  f: Float64Array;
+  /** ∇f_i, [N·dim], problem after problem. */
+  g: Float64Array;
+}
+
 /** The batched objective: values [N] and gradients [N·dim] at points [N·dim]. */
-export type BatchedObjective = (z: Float64Array) => Promise<{ f: Float64Array; g: Float64Array }>;
+export type BatchedObjective = (z: Float64Array) => Promise<BatchedValues>;
+
+/** The result of {@link minimizeBox}. */
+export interface BoxMinimum {
+  /** The points reached, [N·dim]. */
+  z: Float64Array;
+  /** Their values, [N]. */
+  f: Float64Array;
+}
 
 /** Options of {@link minimizeBox}. */
 export interface BoxLbfgsOptions {
@@ -39,7 +55,7 @@ export async function minimizeBox(
   lower: Float64Array,
   upper: Float64Array,
   options: BoxLbfgsOptions = {},
-): Promise<{ z: Float64Array; f: Float64Array }> {
+): Promise<BoxMinimum> {
   const { maxIter = 100, memory = 10, tol = 1e-5 } = options;
   const dim = z0.length / n;
   const z = Float64Array.from(z0, (v, j) => Math.min(Math.max(v, lower[j]), upper[j]));

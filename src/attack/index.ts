@@ -14,7 +14,7 @@ export { bim, pgd, mifgsm, type IterativeOptions, type PgdOptions, type MiFgsmOp
 export { cw, type CwOptions } from './cw';
 export { deepfool, type DeepFoolOptions } from './deepfool';
 export { lbfgs, type LbfgsOptions } from './lbfgs';
-export { minimizeBox, type BatchedObjective, type BoxLbfgsOptions } from './box-lbfgs';
+export { minimizeBox, type BatchedObjective, type BatchedValues, type BoxMinimum, type BoxLbfgsOptions } from './box-lbfgs';
 export { robustness, plotRobustness, type Attack, type RobustnessOptions, type RobustnessReport } from './robustness';
 export { adversarialBatch, type AdversarialBatchOptions } from './training';
 export type { AttackOptions, AttackResult, Labels, Normalization, PerturbationNorms } from './types';

@@ -6,6 +6,7 @@
  */
 import { Tensor, fmtShape } from '../tensor';
 import { Module } from '../nn/module';
+import { classScores } from '../nn/scores';
 import { noGrad } from '../autograd';
 import { tidy } from '../memory';
 import { tensor } from '../ops/creation';
@@ -45,14 +46,14 @@ export class Victim {
     this.std = n ? perChannel(n.std, 'std') : null;
   }
 
-  /** Logits [N, classes] of pixel-space images. */
+  /** Class scores [N, classes] of pixel-space images: the logits (see {@link classScores}). */
   logits(x: Tensor): Tensor {
     const input = this.mean && this.std ? x.sub(this.mean).div(this.std) : x;
     const out = this.model.call(input);
     if (!(out instanceof Tensor) || out.ndim !== 2) {
       throw new TypeError(`${this.op}: the model must return logits [N, classes] in eval mode, got ${out instanceof Tensor ? fmtShape(out.shape) : typeof out}`);
     }
-    return out;
+    return classScores(this.model, out);
   }
 
   /** Clamps to the pixel bounds. */

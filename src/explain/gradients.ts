@@ -60,7 +60,7 @@ export async function inputGradients(
   const xin = x.detach();
   xin.requiresGrad = true;
   const forward = () => model.call(xin);
-  const out = outputTensor(op, enableGrad(() => (guided ? withGuidedRelu(forward) : forward())));
+  const out = outputTensor(op, enableGrad(() => (guided ? withGuidedRelu(forward) : forward())), model);
   const targets = resolved ?? (await resolveTargets(op, out, given));
   const scores = enableGrad(() => targetScores(op, out, targets));
   const [grads] = grad(scores.sum(), [xin]);

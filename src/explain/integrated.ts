@@ -77,10 +77,10 @@ export async function integratedGradients(model: Module, input: Tensor, options:
   return inEvalMode(model, () =>
     tidy(async () => {
       const base = baselineFor(op, input, options.baseline);
-      const out = outputTensor(op, noGrad(() => model.call(input)));
+      const out = outputTensor(op, noGrad(() => model.call(input)), model);
       const targets = await resolveTargets(op, out, options.targets);
       const scores = noGrad(() => targetScores(op, out, targets));
-      const baseScores = noGrad(() => targetScores(op, outputTensor(op, model.call(base)), targets));
+      const baseScores = noGrad(() => targetScores(op, outputTensor(op, model.call(base), model), targets));
       const diff = sub(input, base);
       const mean = await meanGradients(op, model, input, targets, {
         perImage: steps,

@@ -142,7 +142,7 @@ async function originalPass(op: string, { model, input, batchSize }: Checked, gi
   const n = input.shape[0];
   const outs: Tensor[] = [];
   for (let s = 0; s < n; s += batchSize) {
-    const out = outputTensor(op, model.call(narrow(input, 0, s, Math.min(batchSize, n - s))));
+    const out = outputTensor(op, model.call(narrow(input, 0, s, Math.min(batchSize, n - s))), model);
     await out.data();
     outs.push(out);
   }
@@ -179,7 +179,7 @@ export async function confidenceChange(model: Module, input: Tensor, maps: Tenso
           const b = Math.min(batchSize, n - s);
           const part = await tidy(async () => {
             const e = narrow(x, 0, s, b).mul(narrow(m, 0, s, b).reshape([b, 1, h, w]));
-            return probabilities(op, outputTensor(op, checked.model.call(e)), targets.slice(s, s + b)).data();
+            return probabilities(op, outputTensor(op, checked.model.call(e), checked.model), targets.slice(s, s + b)).data();
           });
           explained.set(part, s);
         }
@@ -263,7 +263,7 @@ export async function deletionInsertion(model: Module, input: Tensor, maps: Tens
             const fromBase = tensor(mask, [b, 1, h, w], { device: x.device });
             // x·(1 − mask) + base·mask is exact for 0/1 masks, unlike x + (base − x)·mask.
             const mixed = indexSelect(x, 0, idx).mul(sub(1, fromBase)).add(indexSelect(base, 0, idx).mul(fromBase));
-            return probabilities(op, outputTensor(op, checked.model.call(mixed)), Array.from(images, (i) => targets[i])).data();
+            return probabilities(op, outputTensor(op, checked.model.call(mixed), checked.model), Array.from(images, (i) => targets[i])).data();
           });
           probs.set(part, start);
         }

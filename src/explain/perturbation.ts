@@ -40,7 +40,7 @@ async function scoreCamWeights({ op, model, input, acts, targets, batchSize, pro
       const b = Math.min(batchSize, k - s);
       const part = await tidy(async () => {
         const batch = mul(image, narrow(narrow(masks, 0, i, 1).reshape([k, 1, ...size]), 0, s, b));
-        return targetScores(op, outputTensor(op, model.call(batch)), repeatTarget(targets, i, b)).data();
+        return targetScores(op, outputTensor(op, model.call(batch), model), repeatTarget(targets, i, b)).data();
       });
       scores.set(part, i * k + s);
       progress(i * k + s + b, n * k);
@@ -62,7 +62,7 @@ async function ablationCamWeights({ op, model, input, layer, acts, targets, scor
       const part = await tidy(async () => {
         const mask = tensor(keepMask, [b, k, 1, 1], { device: acts.device });
         const batch = mul(narrow(input, 0, i, 1), ones([b, 1, 1, 1], { device: input.device }));
-        const out = withActivations(op, [layer], () => outputTensor(op, model.call(batch)), (_, a) => mul(a, mask));
+        const out = withActivations(op, [layer], () => outputTensor(op, model.call(batch), model), (_, a) => mul(a, mask));
         return targetScores(op, out, repeatTarget(targets, i, b)).data();
       });
       for (let j = 0; j < b; j++) weights[i * k + s + j] = (original[i] - part[j]) / base;

@@ -7,6 +7,7 @@
  */
 import { Tensor, fmtShape } from '../tensor';
 import { Module } from '../nn/module';
+import { classScores } from '../nn/scores';
 import { enableGrad, grad, noGrad } from '../autograd';
 import { tidy } from '../memory';
 import { relu, mul } from '../ops/elementwise';
@@ -73,9 +74,9 @@ export async function inEvalMode<T>(model: Module, fn: () => Promise<T>): Promis
   }
 }
 
-/** The model's output as a tensor; a model returning anything else needs a custom target. */
-export function outputTensor(op: string, out: unknown): Tensor {
-  if (out instanceof Tensor) return out;
+/** The model's output as class scores (see {@link classScores}); a model returning anything but a tensor is an error. */
+export function outputTensor(op: string, out: unknown, model: Module): Tensor {
+  if (out instanceof Tensor) return classScores(model, out);
   throw new TypeError(`${op}: the model must return a tensor in eval mode, got ${out === null ? 'null' : typeof out}`);
 }
 
@@ -102,7 +103,7 @@ async function onePass(op: string, method: CamMethod, model: Module, x: Tensor, 
   xin.requiresGrad = method.grads;
   let out: Tensor | null = null;
   const captured = withActivations(op, layers, (acts) => {
-    out = outputTensor(op, method.grads ? enableGrad(() => model.call(xin)) : noGrad(() => model.call(xin)));
+    out = outputTensor(op, method.grads ? enableGrad(() => model.call(xin)) : noGrad(() => model.call(xin)), model);
     return acts;
   });
   layers.forEach((l, i) => {

@@ -88,7 +88,7 @@ export async function smoothGrad(model: Module, input: Tensor, options: SmoothGr
   const [n, ...chw] = input.shape;
   return inEvalMode(model, () =>
     tidy(async () => {
-      const out = outputTensor(op, noGrad(() => model.call(input)));
+      const out = outputTensor(op, noGrad(() => model.call(input)), model);
       const targets = await resolveTargets(op, out, options.targets);
       const scores = noGrad(() => targetScores(op, out, targets));
       const flat = input.reshape([n, -1]);

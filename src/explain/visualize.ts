@@ -150,7 +150,7 @@ export function visualize(model: Module, options: VisualizeOptions): Promise<Vis
       }
       return a.narrow(1, channel, 1).mean();
     }
-    const out = outputTensor(op, model.call(xj));
+    const out = outputTensor(op, model.call(xj), model);
     if (out.ndim !== 2) throw new TypeError(`${op}: a class target needs a model output [N, classes], got shape ${fmtShape(out.shape)}`);
     if (classIndex >= out.shape[1]) throw new RangeError(`${op}: option 'target' ${classIndex} is out of range for ${out.shape[1]} classes`);
     return out.narrow(1, classIndex, 1).mean();

@@ -257,6 +257,14 @@ export class LeNet5 extends Module implements Classifier {
     return lenet5Loss(output, target);
   }
 
+  /**
+   * The class scores explanations and attacks work with: the negated penalties (the most likely class
+   * has the largest score).
+   */
+  classScores(output: Tensor): Tensor {
+    return output.neg();
+  }
+
   /** The class of the nearest code (smallest distance). */
   predict(output: Tensor): Tensor {
     return argmin(output, 1);

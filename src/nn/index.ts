@@ -44,3 +44,4 @@ export {
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, type MaxPool2dLayerOptions, type AvgPool2dLayerOptions } from './layers/pooling';
 export { Dropout, Dropout2d, type DropoutLayerOptions } from './layers/dropout';
 export { Upsample, type UpsampleOptions } from './layers/upsampling';
+export { classScores, type HasClassScores } from './scores';

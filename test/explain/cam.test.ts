@@ -239,6 +239,18 @@ describe('options', () => {
     ds.dispose([logits, d, same, viaFn, all2, net, x]);
   });
 
+  test("a model whose output is penalties (LeNet-5's RBF layer): targets are its predictions, scores the negated penalties", async () => {
+    ds.manualSeed(16);
+    const net = ds.models.lenet5();
+    const x = ds.randn([3, 1, 32, 32]);
+    const out = ds.noGrad(() => net.eval().call(x) as ds.Tensor);
+    const predicted = Array.from(net.predict(out).dataSync());
+    const r = await explain.gradCam(net, x);
+    expect(r.targets).toEqual(predicted);
+    expect(r.scores).toEqual(predicted.map((c, i) => -out.dataSync()[i * 10 + c]));
+    ds.dispose([net, x, out, r]);
+  });
+
   test('a batch gives the same maps as its images one at a time', async () => {
     const { net, x, targets } = setup(12);
     const both = await explain.gradCamPlusPlus(net, x, { layers: 'act1', targets });
