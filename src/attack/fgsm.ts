@@ -37,11 +37,11 @@ async function oneStep(op: string, norm: Norm, model: Module, images: Tensor, la
  * FGSM: `clip(x + ε·sign(∇ₓ loss))` (targeted: minus, on the target's loss).
  * @example const { adversarial, success } = await attack.fgsm(net, images, labels, { eps: 0.25 });
  */
-export function fgsm(model: Module, images: Tensor, labels: Labels, options: FgsmOptions): Promise<AttackResult> {
+export async function fgsm(model: Module, images: Tensor, labels: Labels, options: FgsmOptions): Promise<AttackResult> {
   return oneStep('fgsm', 'linf', model, images, labels, options);
 }
 
 /** FGM, the L2 fast gradient method: `clip(x + ε·∇ₓ loss / ‖∇ₓ loss‖₂)` per image. */
-export function fgm(model: Module, images: Tensor, labels: Labels, options: FgsmOptions): Promise<AttackResult> {
+export async function fgm(model: Module, images: Tensor, labels: Labels, options: FgsmOptions): Promise<AttackResult> {
   return oneStep('fgm', 'l2', model, images, labels, options);
 }

@@ -148,7 +148,7 @@ async function run(op: string, model: Module, images: Tensor, labels: Labels, op
  * BIM / I-FGSM: `steps` FGSM steps of size α, each clipped to the L∞ ball of radius ε and the box.
  * @example const r = await attack.bim(net, images, labels, { eps: 0.1, steps: 10 });
  */
-export function bim(model: Module, images: Tensor, labels: Labels, options: IterativeOptions): Promise<AttackResult> {
+export async function bim(model: Module, images: Tensor, labels: Labels, options: IterativeOptions): Promise<AttackResult> {
   const { eps, steps, alpha } = checkOptions('bim', options, { steps: 10, alpha: (e) => e / 4 });
   return run('bim', model, images, labels, options, { norm: 'linf', eps, steps, alpha, decay: null }, false, 1);
 }
@@ -158,7 +158,7 @@ export function bim(model: Module, images: Tensor, labels: Labels, options: Iter
  * gradient steps), with restarts.
  * @example const r = await attack.pgd(net, images, labels, { eps: 0.3, steps: 40, restarts: 2 });
  */
-export function pgd(model: Module, images: Tensor, labels: Labels, options: PgdOptions): Promise<AttackResult> {
+export async function pgd(model: Module, images: Tensor, labels: Labels, options: PgdOptions): Promise<AttackResult> {
   const op = 'pgd';
   const norm = options?.norm ?? 'linf';
   if (norm !== 'linf' && norm !== 'l2') throw new RangeError(`${op}: norm must be 'linf' or 'l2', got ${String(norm)}`);
@@ -168,7 +168,7 @@ export function pgd(model: Module, images: Tensor, labels: Labels, options: PgdO
 }
 
 /** MI-FGSM: sign steps along an accumulated momentum of L1-normalised gradients (better transfer). */
-export function mifgsm(model: Module, images: Tensor, labels: Labels, options: MiFgsmOptions): Promise<AttackResult> {
+export async function mifgsm(model: Module, images: Tensor, labels: Labels, options: MiFgsmOptions): Promise<AttackResult> {
   const op = 'mifgsm';
   const { eps, steps, alpha } = checkOptions(op, options, { steps: 10, alpha: (e, s) => e / s });
   const decay = options.decay === undefined ? 1 : checkNumber(op, 'decay', options.decay, { min: 0 });

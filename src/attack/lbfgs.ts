@@ -10,7 +10,7 @@
  */
 import { Tensor } from '../tensor';
 import type { Module } from '../nn/module';
-import { grad, noGrad } from '../autograd';
+import { enableGrad, grad, noGrad } from '../autograd';
 import { tidy } from '../memory';
 import { tensor } from '../ops/creation';
 import { crossEntropy } from '../ops/loss';
@@ -74,14 +74,10 @@ export async function lbfgs(model: Module, images: Tensor, labels: Labels, optio
         const cT = tensor(Float32Array.from(c), [n], { device: x.device });
         const objective = async (z: Float64Array) => {
           const [fv, gv] = await tidy(async () => {
-            const zt = tensor(Float32Array.from(z), x.shape, { device: x.device });
-            let f: Tensor | null = null;
-            const [g] = grad(() => {
-              const r2 = sub(zt, x).square().reshape([n, -1]).sum(1);
-              f = add(mul(cT, r2), crossEntropy(victim.logits(zt), t, { reduction: 'none' }));
-              return f.sum();
-            }, [zt]);
-            return Promise.all([f!.detach().data(), g.data()]);
+            const zt = tensor(Float32Array.from(z), x.shape, { device: x.device, requiresGrad: true });
+            const f = enableGrad(() => add(mul(cT, sub(zt, x).square().reshape([n, -1]).sum(1)), crossEntropy(victim.logits(zt), t, { reduction: 'none' })));
+            const [g] = grad(f.sum(), [zt]);
+            return Promise.all([f.detach().data(), g.data()]);
           });
           return { f: Float64Array.from(fv), g: Float64Array.from(gv) };
         };

@@ -55,6 +55,11 @@ export interface TrainEpochOptions {
   readEvery?: number;
   /** Called after every step with the latest figures read. */
   onStep?: (info: StepInfo) => void;
+  /**
+   * Replaces each batch before the step (inside its scope, so whatever it makes is freed with the batch):
+   * augmentation, or adversarial training with `attack.adversarialBatch`.
+   */
+  transform?: (x: Tensor, y: Tensor) => [Tensor, Tensor];
 }
 
 /** The result of {@link trainEpoch} and {@link evaluate}. */
@@ -222,10 +227,12 @@ export async function trainEpoch(model: Classifier, loader: BatchSource, options
   if (typeof options !== 'object' || options === null || !(options.optimizer instanceof Optimizer)) {
     throw new TypeError('trainEpoch: options.optimizer must be an Optimizer');
   }
-  const { optimizer, scheduler, onStep, readEvery = 10 } = options;
+  const { optimizer, scheduler, onStep, transform, readEvery = 10 } = options;
   if (scheduler !== undefined && !(scheduler instanceof LRScheduler)) throw new TypeError('trainEpoch: options.scheduler must be an LRScheduler');
   m.train();
-  return pass('trainEpoch', loader, readEvery, onStep, (x, y, totals) => {
+  if (transform !== undefined && typeof transform !== 'function') throw new TypeError('trainEpoch: options.transform must be a function');
+  return pass('trainEpoch', loader, readEvery, onStep, (bx, by, totals) => {
+    const [x, y] = transform ? transform(bx, by) : [bx, by];
     const output = m.call(x) as Tensor;
     const loss = m.loss(output, y);
     optimizer.zeroGrad();

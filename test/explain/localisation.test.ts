@@ -80,7 +80,7 @@ describe('the zoo: default layers and every method', () => {
   const cases: [string, () => ds.nn.Module, number[], string, string][] = [
     ['LeNet-5 (c5 is 1×1: s4 is the last map)', () => ds.models.lenet5(), [1, 1, 32, 32], 's4', 'c3'],
     ['ResNet-18', () => ds.models.resnet18({ numClasses: 10 }), [1, 3, 64, 64], 'layer4', 'layer1'],
-    ['VGG-11', () => ds.models.vgg11({ numClasses: 10 }), [1, 3, 64, 64], 'features', 'features.1'],
+    ['VGG-11 (a quarter of the width)', () => ds.models.vgg11({ numClasses: 10, widthMultiplier: 0.25, hidden: 256 }), [1, 3, 64, 64], 'features', 'features.1'],
     ['DenseNet-121', () => ds.models.densenet121({ numClasses: 10 }), [1, 3, 64, 64], 'features', 'features.relu0'],
     ['GoogLeNet', () => ds.models.googlenet({ numClasses: 10 }), [1, 3, 64, 64], 'inception5b', 'conv1'],
   ];
