@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `deepscope` command line: `demo`, `train`, `eval`, `info`, `summary` and `gradcam` (each in its own file under
+ * The `deepscope` command line: `demo`, `train`, `eval`, `info`, `summary`, `gradcam` and `attack` (each in its own file under
  * `src/cli/`). Results go to stdout, progress to stderr. A user error (bad option, missing file) prints
  * one line, `deepscope: <problem>`, and exits with 2 for bad usage or 1 otherwise; `DEEPSCOPE_DEBUG=1`
  * adds stack traces for unexpected errors.
@@ -14,6 +14,7 @@ import { registerEval } from './cli/eval';
 import { registerInfo } from './cli/info';
 import { registerSummary } from './cli/summary';
 import { registerGradcam } from './cli/gradcam';
+import { registerAttack } from './cli/attack';
 
 /** The program with its subcommands; `exitOverride` makes it throw instead of exiting. */
 export function buildProgram(): Command {
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerInfo(program);
   registerSummary(program);
   registerGradcam(program);
+  registerAttack(program);
   return program;
 }
 

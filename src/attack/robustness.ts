@@ -136,5 +136,5 @@ export async function robustness(model: Module, loader: BatchSource, attack: Att
  */
 export async function plotRobustness(path: string, reports: Record<string, RobustnessReport>, options: { title?: string; xLabel?: string } = {}): Promise<void> {
   const series = Object.entries(reports).map(([name, r]) => ({ name, x: r.epsilons, values: r.accuracy }));
-  await plotLines(path, series, { title: options.title ?? 'Robust accuracy', xLabel: options.xLabel ?? 'ε', yLabel: 'accuracy', yRange: [0, 1] });
+  await plotLines(path, series, { title: options.title ?? 'Robust accuracy', xLabel: options.xLabel ?? 'eps', yLabel: 'accuracy', yRange: [0, 1] });
 }

@@ -107,22 +107,28 @@ export function fooled(predictions: ArrayLike<number>, labels: ArrayLike<number>
   return Array.from(predictions, (p, i) => (targeted ? p === labels[i] : p !== labels[i]));
 }
 
+// The most probable class of each of the n rows of softmax probabilities, and its probability.
+function topClass(p: ArrayLike<number>, n: number): { predictions: number[]; confidences: number[] } {
+  const classes = p.length / n;
+  const predictions: number[] = [];
+  const confidences: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (p[i * classes + c] > p[i * classes + best]) best = c;
+    predictions.push(best);
+    confidences.push(p[i * classes + best]);
+  }
+  return { predictions, confidences };
+}
+
 /** Predictions, confidences, success and norms of an adversarial batch; `adversarial` is returned as is. */
 export async function report(victim: Victim, images: Tensor, adversarial: Tensor, labels: Tensor, targeted: boolean): Promise<AttackResult> {
   const [probs, delta] = tidy(() => noGrad(() => [softmax(victim.logits(adversarial), 1), sub(adversarial, images).reshape([images.shape[0], -1])]));
   try {
     const [p, d, l] = await Promise.all([probs.data(), delta.data(), labels.data()]);
     const n = images.shape[0];
-    const classes = probs.shape[1];
     const per = delta.shape[1];
-    const predictions: number[] = [];
-    const confidences: number[] = [];
-    for (let i = 0; i < n; i++) {
-      let best = 0;
-      for (let c = 1; c < classes; c++) if (p[i * classes + c] > p[i * classes + best]) best = c;
-      predictions.push(best);
-      confidences.push(p[i * classes + best]);
-    }
+    const { predictions, confidences } = topClass(p, n);
     const norms = { l0: [] as number[], l2: [] as number[], linf: [] as number[] };
     for (let i = 0; i < n; i++) {
       let l0 = 0;
@@ -145,3 +151,22 @@ export async function report(victim: Victim, images: Tensor, adversarial: Tensor
   }
 }
 
+
+/**
+ * The model's class and its softmax probability for each pixel-space image (normalised inside), in eval
+ * mode: the clean side of an attack report.
+ * @example const { predictions, confidences } = await attack.classify(net, images, { normalize });
+ */
+export async function classify(model: Module, images: Tensor, options: Pick<AttackOptions, 'normalize'> = {}): Promise<{ predictions: number[]; confidences: number[] }> {
+  const op = 'classify';
+  const x = checkImages(op, images);
+  const victim = new Victim(op, model, x, options);
+  return underAttack(victim, async () => {
+    const probs = tidy(() => noGrad(() => softmax(victim.logits(x), 1)));
+    try {
+      return topClass(await probs.data(), x.shape[0]);
+    } finally {
+      probs.dispose();
+    }
+  });
+}

@@ -44,7 +44,9 @@ export function registerDemo(program: Command): void {
       'after',
       `\nRecipes (8,000 training digits, 2,000 test digits, 32x32, AdamW with a one-cycle schedule):\n${recipeTable()}\n\n` +
         `Writes to the output directory: model.safetensors (the weights, with metadata), training.png (loss and\n` +
-        `accuracy per epoch), samples.png (test digits and predictions) and summary.json.\n\n` +
+        `accuracy per epoch), samples.png (test digits and predictions), gradcam.png (Grad-CAM maps of eight\n` +
+        `digits), adversarial.png (PGD at eps 0.15 on eight digits), robustness.png (robust accuracy against eps\n` +
+        `for FGSM and PGD on 300 digits) and summary.json.\n\n` +
         `Examples:\n  deepscope demo\n  deepscope demo --model lenet5 --out lenet5-paper\n  deepscope eval --checkpoint deepscope-demo/model.safetensors`,
     )
     .action(async (opts: DemoOptions) => {

@@ -9,20 +9,15 @@ import { Command } from 'commander';
 import type { Tensor } from '../tensor';
 import type { Module } from '../nn/module';
 import type { DeviceLike } from '../device';
-import { readImage } from '../io/image';
-import { readSafetensorsHeader } from '../io/safetensors';
-import { loadInto } from '../io/checkpoint';
-import { MNIST_MEAN, MNIST_STD } from '../data/mnist';
-import { interpolate } from '../ops/resample';
-import { pad, stack } from '../ops/indexing';
-import { tensor } from '../ops/creation';
+import { stack } from '../ops/indexing';
 import { dispose, tidy } from '../memory';
 import * as explain from '../explain';
 import type { CamOptions, Explanation } from '../explain';
 import { COLORMAP_NAMES, type ColormapName } from '../explain/colormap';
 import { ProgressBar } from '../util/progress';
-import { SUMMARY_MODELS, summaryModelArg } from './summary';
+import { summaryModelArg } from './summary';
 import { CliError, applyThreads, checkDevice, deviceArg, firstLine, nonNegativeInt, numberArg, positiveInt, prepareOutDir, usageError } from './common';
+import { buildZooModel, loadForModel, normalizeArg, normalizeImages, resolveZooModel, type Normalization } from './zoo';
 
 /** What the command needs of a method's result. */
 type MethodResult = Pick<Explanation, 'maps' | 'scores' | 'targets'> & { layers?: Explanation['layers'] };
@@ -46,9 +41,6 @@ export const GRADCAM_METHODS: Readonly<Record<string, CamFn>> = {
   'integrated-gradients': explain.integratedGradients,
 };
 
-/** Input normalisations: what the model was trained on. */
-export type Normalization = 'imagenet' | 'mnist' | 'none';
-
 /** Options of `deepscope gradcam`, as parsed. */
 export interface GradcamCliOptions {
   model?: string;
@@ -69,9 +61,6 @@ export interface GradcamCliOptions {
   json?: boolean;
 }
 
-const IMAGENET_MEAN = [0.485, 0.456, 0.406];
-const IMAGENET_STD = [0.229, 0.224, 0.225];
-
 function methodArg(value: string): string {
   const v = value.toLowerCase();
   if (!Object.prototype.hasOwnProperty.call(GRADCAM_METHODS, v)) throw usageError(`unknown method '${value}' (known: ${Object.keys(GRADCAM_METHODS).join(', ')})`);
@@ -83,41 +72,7 @@ function colormapArg(value: string): ColormapName {
   return value as ColormapName;
 }
 
-function normalizeArg(value: string): Normalization {
-  if (!['imagenet', 'mnist', 'none'].includes(value)) throw usageError(`unknown normalisation '${value}' (known: imagenet, mnist, none)`);
-  return value as Normalization;
-}
-
 const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-/**
- * An image file as the model sees it: `[C, H, W]` in [0, 1] with the model's channels (gray ↔ RGB),
- * resized to its input; MNIST-style models get the digit at 28×28 padded to 32×32 as in training.
- */
-export async function loadForModel(file: string, input: readonly number[], mnistStyle: boolean): Promise<Tensor> {
-  const img = await readImage(file);
-  return tidy(() => {
-    let x = img.unsqueeze(0);
-    const [c, h, w] = input;
-    if (x.shape[1] !== c) x = c === 1 ? x.mean(1, true) : x.expand([1, 3, x.shape[2], x.shape[3]]).mul(1);
-    if (mnistStyle && h === 32 && w === 32) {
-      x = pad(interpolate(x, { size: [28, 28], mode: 'bilinear' }), [2, 2, 2, 2]);
-    } else if (x.shape[2] !== h || x.shape[3] !== w) {
-      x = interpolate(x, { size: [h, w], mode: 'bilinear' });
-    }
-    img.dispose();
-    return x.squeeze(0).clamp(0, 1);
-  });
-}
-
-function normalized(x: Tensor, how: Normalization): Tensor {
-  if (how === 'none') return x;
-  if (how === 'mnist') return x.sub(MNIST_MEAN).div(MNIST_STD);
-  const c = x.shape[1];
-  const mean = tensor(IMAGENET_MEAN.slice(0, c), [1, c, 1, 1], { device: x.device });
-  const std = tensor(IMAGENET_STD.slice(0, c), [1, c, 1, 1], { device: x.device });
-  return x.sub(mean).div(std);
-}
 
 /** Adds the `gradcam` command to `program`. */
 export function registerGradcam(program: Command): void {
@@ -146,38 +101,15 @@ export function registerGradcam(program: Command): void {
       checkDevice(opts.device);
       if (opts.alpha > 1) throw usageError(`--alpha must be in [0, 1], got ${opts.alpha}`);
       for (const f of opts.image) if (!fs.existsSync(f)) throw new CliError(`image '${f}' not found`);
-      let name = opts.model;
-      if (opts.checkpoint) {
-        if (!fs.existsSync(opts.checkpoint)) throw new CliError(`checkpoint '${opts.checkpoint}' not found`);
-        let saved: string | undefined;
-        try {
-          saved = (await readSafetensorsHeader(opts.checkpoint)).metadata.model;
-        } catch (e) {
-          throw new CliError(`cannot read checkpoint '${opts.checkpoint}': ${firstLine(e)}`);
-        }
-        if (!name && saved && Object.prototype.hasOwnProperty.call(SUMMARY_MODELS, saved)) name = saved;
-      }
-      if (!name) throw usageError('give --model (or a checkpoint whose metadata names it)');
-      const spec = SUMMARY_MODELS[name];
-      const mnistStyle = name.startsWith('lenet5');
+      const { name, spec, mnistStyle } = await resolveZooModel(opts.model, opts.checkpoint);
       const norm = opts.normalize ?? (mnistStyle ? 'mnist' : 'imagenet');
       const out = prepareOutDir(opts.out);
-      const model = spec.build();
+      const model = await buildZooModel(name, opts.checkpoint, opts.device);
       const images: Tensor[] = [];
       try {
-        if (opts.device !== 'cpu') model.to(opts.device);
-        if (opts.checkpoint) {
-          try {
-            await loadInto(model, opts.checkpoint, { device: opts.device });
-          } catch (e) {
-            throw new CliError(`checkpoint '${opts.checkpoint}' does not fit model '${name}': ${firstLine(e)}`);
-          }
-        } else {
-          process.stderr.write(`deepscope: warning: no --checkpoint: ${name} has random weights, its maps mean little\n`);
-        }
         for (const f of opts.image) images.push(await loadForModel(f, spec.input, mnistStyle));
         const shown = stack(images, 0).to(opts.device);
-        const x = normalized(shown, norm);
+        const x = normalizeImages(shown, norm);
         let bar: ProgressBar | null = null;
         const options: CamOptions = {
           layers: opts.layer,

@@ -24,6 +24,7 @@ import { makeOptimizer, type ModelName, type OptimizerName } from '../train/reci
 import { CliError, checkDevice, firstLine, packageVersion, percent, prepareOutDir, thousands } from './common';
 import { writeSamples, writeTrainingPlot } from './images';
 import { writeGradcamPanel } from './gradcam-panel';
+import { writeDemoAttackPanels } from './attack-panels';
 
 /** Everything a run needs. */
 export interface RunConfig {
@@ -156,7 +157,8 @@ export async function runTraining(cfg: RunConfig): Promise<RunSummary> {
     if (cfg.samples) {
       await writeSampleGrid(path.join(out, 'samples.png'), model, testSet.tensors[0], testSet.tensors[1]);
       await writeGradcamPanel(path.join(out, 'gradcam.png'), model, testSet.tensors[0], testSet.tensors[1]);
-      files.push('samples.png', 'gradcam.png');
+      await writeDemoAttackPanels(out, model, testSet.tensors[0], testSet.tensors[1]);
+      files.push('samples.png', 'gradcam.png', 'adversarial.png', 'robustness.png');
     }
     const summary: RunSummary = {
       model: cfg.model,

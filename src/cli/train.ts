@@ -45,7 +45,7 @@ export function registerTrain(program: Command): void {
     .option('-o, --out <dir>', 'output directory', './deepscope-train')
     .option('-t, --threads <n>', 'CPU threads (default: DEEPSCOPE_NUM_THREADS or all cores)', positiveInt('--threads'))
     .option('--train-size <n>', 'train on the first n of the 8,000 training digits (quick experiments)', positiveInt('--train-size'))
-    .option('--samples', 'also write samples.png')
+    .option('--samples', 'also write samples.png, gradcam.png, adversarial.png and robustness.png')
     .option('-q, --quiet', 'no progress bars')
     .addHelpText(
       'after',

@@ -195,7 +195,9 @@ describe('demo for one epoch, then eval of its checkpoint', () => {
   });
 
   test('writes the checkpoint, the plots and summary.json', () => {
-    for (const f of ['model.safetensors', 'training.png', 'samples.png', 'gradcam.png', 'summary.json']) expect(fs.existsSync(path.join(out, f))).toBe(true);
+    for (const f of ['model.safetensors', 'training.png', 'samples.png', 'gradcam.png', 'adversarial.png', 'robustness.png', 'summary.json']) {
+      expect(fs.existsSync(path.join(out, f))).toBe(true);
+    }
     const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
     expect(summary).toEqual(
       expect.objectContaining({
@@ -256,6 +258,40 @@ describe('demo for one epoch, then eval of its checkpoint', () => {
     expect(text.status).toBe(0);
     expect(text.stdout).toMatch(/digit\.png: class 7 \(score -?[\d.]+\), scorecam at features\.3 → .*digit-scorecam\.png/);
     expect(text.stderr).toMatch(/scorecam features\.3 \[#{20}\]/);
+  });
+
+  test('the adversarial panel and the robustness curve of the demo', () => {
+    const adv = PNG.sync.read(fs.readFileSync(path.join(out, 'adversarial.png')));
+    expect(adv.width).toBe(6 * 96 + 7 * 4); // original, perturbation, adversarial, twice a row, at 3×
+    expect(pngSize(path.join(out, 'robustness.png'))).toEqual({ width: 640, height: 400 });
+  });
+
+  test('attack on the checkpoint: MNIST digits by default, the panel, attack.json, the robustness curve', () => {
+    const dir = path.join(tmp, 'attack');
+    const file = path.join(out, 'model.safetensors');
+    const r = cli(['attack', '--checkpoint', file, '--method', 'pgd', '--eps', '0.2', '--count', '4', '--robustness', '--out', dir, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result).toEqual(expect.objectContaining({ model: 'lenet5-modern', method: 'pgd', targeted: false, eps: 0.2, images: 4 }));
+    expect(result.results).toHaveLength(4);
+    for (const row of result.results) expect(row.linf).toBeLessThanOrEqual(0.2 + 1e-6);
+    expect(result.fooled).toBeGreaterThanOrEqual(3); // PGD-40 at 0.2 on a one-epoch LeNet
+    expect(Object.keys(result.robustness)).toEqual(['FGSM', 'PGD (10 steps)']);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'attack.json'), 'utf8')).fooled).toBe(result.fooled);
+    expect(PNG.sync.read(fs.readFileSync(path.join(dir, 'attack.png'))).width).toBe(6 * 96 + 7 * 4);
+    const text = cli(['attack', '--checkpoint', file, '--method', 'cw', '--target', '3', '--count', '2', '--steps', '50', '--out', dir]);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/^test digit 0: \d -> \d \([\d.]+%\)( not fooled)?, L2 [\d.]+, Linf [\d.]+$/m);
+    expect(text.stdout).toMatch(/cw: \d\/2 reached class 3 in [\d.]+ s; wrote /);
+  });
+
+  test('attack errors: one line each', () => {
+    const file = path.join(out, 'model.safetensors');
+    expectOneLineError(cli(['attack', '--checkpoint', file, '--method', 'magic']), /unknown attack 'magic' \(known: fgsm, fgm, bim, pgd/, 2);
+    expectOneLineError(cli(['attack', '--checkpoint', file, '--method', 'deepfool', '--target', '2']), /deepfool is untargeted/, 2);
+    expectOneLineError(cli(['attack', '--checkpoint', file, '--eps', '-1']), /--eps must be a non-negative number/, 2);
+    expectOneLineError(cli(['attack', '--model', 'resnet18', '--out', path.join(tmp, 'a2')]), /give --image: only the LeNets default to MNIST test digits/, 2);
   });
 
   test('gradcam errors: one line each', () => {
