@@ -17,7 +17,7 @@ import { manualSeed } from '../random';
 import * as attack from '../attack';
 import type { Attack, AttackResult, Normalization as Stats } from '../attack';
 import { summaryModelArg } from './summary';
-import { CliError, applyThreads, checkDevice, deviceArg, firstLine, nonNegativeInt, numberArg, positiveInt, prepareOutDir, usageError } from './common';
+import { CliError, applyThreads, choiceArg, collect, checkDevice, deviceArg, firstLine, nonNegativeInt, numberArg, positiveInt, prepareOutDir, usageError } from './common';
 import { buildZooModel, loadForModel, normalizationStats, normalizeArg, resolveZooModel, type Normalization } from './zoo';
 import { writeAttackPanel, writeRobustnessCurve } from './attack-panels';
 
@@ -55,19 +55,6 @@ export interface AttackCliOptions {
   json?: boolean;
 }
 
-function methodArg(value: string): string {
-  const v = value.toLowerCase();
-  if (!Object.prototype.hasOwnProperty.call(ATTACK_METHODS, v)) throw usageError(`unknown attack '${value}' (known: ${Object.keys(ATTACK_METHODS).join(', ')})`);
-  return v;
-}
-
-function normArg(value: string): 'linf' | 'l2' {
-  if (value !== 'linf' && value !== 'l2') throw usageError(`--norm must be linf or l2, got '${value}'`);
-  return value;
-}
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
 /** Adds the `attack` command to `program`. */
 export function registerAttack(program: Command): void {
   program
@@ -77,10 +64,10 @@ export function registerAttack(program: Command): void {
     .option('-c, --checkpoint <file>', 'weights (safetensors); without it the weights are random')
     .option('-i, --image <file>', 'a PNG or JPEG file (repeat for several; default for the LeNets: MNIST test digits)', collect)
     .option('-n, --count <n>', 'MNIST test digits to attack when no --image is given', positiveInt('--count'), 8)
-    .option('--method <name>', Object.keys(ATTACK_METHODS).join(', '), methodArg, 'pgd')
+    .option('--method <name>', Object.keys(ATTACK_METHODS).join(', '), choiceArg('attack', Object.keys(ATTACK_METHODS)), 'pgd')
     .option('--eps <e>', 'budget ε in pixel units (fgsm, fgm, bim, pgd, mifgsm)', numberArg('--eps'), 0.1)
     .option('--steps <n>', 'iterations (bim, pgd, mifgsm, cw, deepfool)', positiveInt('--steps'))
-    .option('--norm <p>', 'linf or l2 (pgd, deepfool)', normArg)
+    .option('--norm <p>', 'linf or l2 (pgd, deepfool)', choiceArg('norm', ['linf', 'l2'] as const))
     .option('--target <class>', 'targeted attack towards this class (not deepfool)', nonNegativeInt('--target'))
     .option('--normalize <how>', 'input normalisation: imagenet, mnist or none (default: mnist for the LeNets, imagenet otherwise)', normalizeArg)
     .option('--robustness', 'also write robustness.png: robust accuracy against ε for FGSM and PGD')

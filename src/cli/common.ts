@@ -161,3 +161,20 @@ export function percent(x: number): string {
 export function thousands(n: number): string {
   return n.toLocaleString('en-US');
 }
+
+/**
+ * Parser of an option that names one of `names` (case-insensitive when `lower`): a usage error listing
+ * them otherwise, e.g. "unknown method 'x' (known: a, b)".
+ */
+export function choiceArg<T extends string>(what: string, names: readonly T[], lower = true): (value: string) => T {
+  return (value: string) => {
+    const v = lower ? value.toLowerCase() : value;
+    if (!(names as readonly string[]).includes(v)) throw usageError(`unknown ${what} '${value}' (known: ${names.join(', ')})`);
+    return v as T;
+  };
+}
+
+/** Parser of a repeatable option: the values in order. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

@@ -16,7 +16,7 @@ import type { CamOptions, Explanation } from '../explain';
 import { COLORMAP_NAMES, type ColormapName } from '../explain/colormap';
 import { ProgressBar } from '../util/progress';
 import { summaryModelArg } from './summary';
-import { CliError, applyThreads, checkDevice, deviceArg, firstLine, nonNegativeInt, numberArg, positiveInt, prepareOutDir, usageError } from './common';
+import { CliError, applyThreads, choiceArg, collect, checkDevice, deviceArg, firstLine, nonNegativeInt, numberArg, positiveInt, prepareOutDir, usageError } from './common';
 import { buildZooModel, loadForModel, normalizeArg, normalizeImages, resolveZooModel, type Normalization } from './zoo';
 
 /** What the command needs of a method's result. */
@@ -61,19 +61,6 @@ export interface GradcamCliOptions {
   json?: boolean;
 }
 
-function methodArg(value: string): string {
-  const v = value.toLowerCase();
-  if (!Object.prototype.hasOwnProperty.call(GRADCAM_METHODS, v)) throw usageError(`unknown method '${value}' (known: ${Object.keys(GRADCAM_METHODS).join(', ')})`);
-  return v;
-}
-
-function colormapArg(value: string): ColormapName {
-  if (!(COLORMAP_NAMES as readonly string[]).includes(value)) throw usageError(`unknown colormap '${value}' (known: ${COLORMAP_NAMES.join(', ')})`);
-  return value as ColormapName;
-}
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
 /** Adds the `gradcam` command to `program`. */
 export function registerGradcam(program: Command): void {
   program
@@ -82,10 +69,10 @@ export function registerGradcam(program: Command): void {
     .requiredOption('-i, --image <file>', 'a PNG or JPEG file (repeat for several)', collect)
     .option('-m, --model <name>', "a model of the zoo, as in `deepscope summary` (default: the checkpoint's metadata)", summaryModelArg)
     .option('-c, --checkpoint <file>', 'weights (safetensors); without it the weights are random')
-    .option('--method <name>', `${Object.keys(GRADCAM_METHODS).join(', ')}`, methodArg, 'gradcam')
+    .option('--method <name>', `${Object.keys(GRADCAM_METHODS).join(', ')}`, choiceArg('method', Object.keys(GRADCAM_METHODS)), 'gradcam')
     .option('-l, --layer <path>', 'target layer by module path, e.g. layer4 or features.28 (repeat for several; default: the last spatial layer)', collect)
     .option('--target <class>', 'class to explain (default: each image\'s prediction)', nonNegativeInt('--target'))
-    .option('--colormap <name>', COLORMAP_NAMES.join(', '), colormapArg, 'jet')
+    .option('--colormap <name>', COLORMAP_NAMES.join(', '), choiceArg('colormap', COLORMAP_NAMES, false), 'jet')
     .option('--alpha <a>', 'opacity of the heat map over the image', numberArg('--alpha'), 0.5)
     .option('--normalize <how>', 'input normalisation: imagenet, mnist or none (default: mnist for the LeNets, imagenet otherwise)', normalizeArg)
     .option('--batch-size <n>', 'masked copies per forward pass (scorecam, ablationcam)', positiveInt('--batch-size'), 32)

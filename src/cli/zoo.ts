@@ -17,7 +17,7 @@ import { pad } from '../ops/indexing';
 import { tensor } from '../ops/creation';
 import { tidy } from '../memory';
 import { SUMMARY_MODELS, type SummaryModel } from './summary';
-import { CliError, firstLine, usageError } from './common';
+import { CliError, choiceArg, firstLine, usageError } from './common';
 
 /** Input normalisations: what the model was trained on. */
 export type Normalization = 'imagenet' | 'mnist' | 'none';
@@ -26,10 +26,7 @@ const IMAGENET_MEAN = [0.485, 0.456, 0.406];
 const IMAGENET_STD = [0.229, 0.224, 0.225];
 
 /** Parser of `--normalize`. */
-export function normalizeArg(value: string): Normalization {
-  if (!['imagenet', 'mnist', 'none'].includes(value)) throw usageError(`unknown normalisation '${value}' (known: imagenet, mnist, none)`);
-  return value as Normalization;
-}
+export const normalizeArg = choiceArg('normalisation', ['imagenet', 'mnist', 'none'] as const, false);
 
 /** A model named on the command line. */
 export interface ZooModel {

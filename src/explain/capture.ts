@@ -27,19 +27,29 @@ export function layerOption(op: string, name: string, model: Module, ref: unknow
 /**
  * Runs `run` (a forward pass) with hooks recording each layer's output (the last call wins); the hooks
  * are removed before returning or throwing. A layer that did not run, or whose output is not a tensor
- * (of rank 4 where `rank4` says so), is an error naming the layer.
+ * (of rank 4 where `rank4` says so), is an error naming the layer. With `replace`, what it returns for a
+ * layer's output goes on through the network instead (and is what is recorded).
  */
-export function captureOutputs(op: string, layers: readonly ResolvedLayer[], run: () => unknown, rank4: readonly boolean[] = []): Tensor[] {
+export function captureOutputs(
+  op: string,
+  layers: readonly ResolvedLayer[],
+  run: () => unknown,
+  rank4: readonly boolean[] = [],
+  replace?: (index: number, out: Tensor) => Tensor,
+): Tensor[] {
   const outs: (Tensor | undefined)[] = new Array(layers.length);
   const modules = [...new Set(layers.map((l) => l.module))];
   const handles = modules.map((module) =>
     module.registerForwardHook((_m, _in, out) => {
+      let value: unknown = out;
       layers.forEach((l, i) => {
         if (l.module !== module) return;
-        if (!(out instanceof Tensor)) throw new TypeError(`${op}: layer '${l.name}' must output a tensor, got ${out === null ? 'null' : typeof out}`);
-        if (rank4[i] && out.ndim !== 4) throw new TypeError(`${op}: layer '${l.name}' must output a 4-D [N, C, h, w] tensor, got shape ${fmtShape(out.shape)}`);
-        outs[i] = out;
+        if (!(value instanceof Tensor)) throw new TypeError(`${op}: layer '${l.name}' must output a tensor, got ${value === null ? 'null' : typeof value}`);
+        if (rank4[i] && value.ndim !== 4) throw new TypeError(`${op}: layer '${l.name}' must output a 4-D [N, C, h, w] tensor, got a tensor of shape ${fmtShape(value.shape)}`);
+        if (replace) value = replace(i, value);
+        outs[i] = value as Tensor;
       });
+      return replace ? value : undefined;
     }),
   );
   try {

@@ -9,7 +9,7 @@ import { tensor } from '../ops/creation';
 import { checkNumber } from '../ops/util';
 import { writePngSync } from '../io/image';
 import { parseColor, type Color } from '../io/plot';
-import { GLYPH, glyph, textWidth } from '../util/font';
+import { GLYPH, forEachInkedPixel, textWidth } from '../util/font';
 
 /** One panel of {@link grid}. */
 export interface GridPanel {
@@ -94,21 +94,11 @@ class Picture {
   }
 
   text(x0: number, y0: number, s: string, rgb: readonly number[], scale: number): void {
-    let pen = 0;
-    for (const ch of s) {
-      const bits = glyph(ch);
-      for (let r = 0; r < GLYPH.height; r++) {
-        for (let c = 0; c < GLYPH.width; c++) {
-          if (!(bits[r] & (1 << (GLYPH.width - 1 - c)))) continue;
-          for (let dy = 0; dy < scale; dy++) {
-            for (let dx = 0; dx < scale; dx++) {
-              for (let k = 0; k < 3; k++) this.set(x0 + (pen + c) * scale + dx, y0 + r * scale + dy, k, rgb[k]);
-            }
-          }
-        }
+    forEachInkedPixel(s, (gx, gy) => {
+      for (let dy = 0; dy < scale; dy++) {
+        for (let dx = 0; dx < scale; dx++) for (let k = 0; k < 3; k++) this.set(x0 + gx * scale + dx, y0 + gy * scale + dy, k, rgb[k]);
       }
-      pen += GLYPH.advance;
-    }
+    });
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * Target layers: module paths resolved against the model, the default layer found by a probing forward
- * pass, and activations captured by forward hooks (removed again whatever happens).
+ * Target layers: module paths resolved against the model, and the default layer found by a probing
+ * forward pass.
  * @module
  */
 import { Tensor, fmtShape } from '../tensor';
@@ -64,34 +64,4 @@ export function defaultLayer(op: string, model: Module, input: Tensor): Resolved
     throw new RangeError(`${op}: no module of the model (${model.constructor.name}) gives a 4-D output larger than 1×1 on input ${fmtShape(input.shape)}; name the layer with 'layers'`);
   }
   return last;
-}
-
-/**
- * Runs `fn` with forward hooks that record each layer's output (the last call wins, as for a module used
- * once per pass) and, when `replace` is given, substitute the value it returns. The hooks are removed
- * before returning or throwing.
- */
-export function withActivations<T>(
-  op: string,
-  layers: readonly ResolvedLayer[],
-  fn: (acts: Tensor[]) => T,
-  replace?: (index: number, out: Tensor) => Tensor,
-): T {
-  const acts: Tensor[] = new Array(layers.length);
-  const handles = layers.map(({ name, module }, i) =>
-    module.registerForwardHook((_m, _in, out) => {
-      if (!(out instanceof Tensor) || out.ndim !== 4) {
-        const what = out instanceof Tensor ? `a tensor of shape ${fmtShape(out.shape)}` : typeof out;
-        throw new TypeError(`${op}: layer '${name}' must output a 4-D [N, C, h, w] tensor, got ${what}`);
-      }
-      const o = replace ? replace(i, out) : out;
-      acts[i] = o;
-      return replace ? o : undefined;
-    }),
-  );
-  try {
-    return fn(acts);
-  } finally {
-    handles.forEach((h) => h.remove());
-  }
 }

@@ -17,7 +17,7 @@ import { softmax } from '../ops/softmax';
 import { interpolate } from '../ops/resample';
 import { tidy } from '../memory';
 import { explainWith, outputTensor, perChannel, type CamMethod, type LayerContext } from './pipeline';
-import { withActivations } from './layers';
+import { captureOutputs } from './capture';
 import { targetScores, type ResolvedTargets } from './targets';
 import { normalizePerImage } from './postprocess';
 import type { CamOptions, Explanation } from './types';
@@ -62,8 +62,9 @@ async function ablationCamWeights({ op, model, input, layer, acts, targets, scor
       const part = await tidy(async () => {
         const mask = tensor(keepMask, [b, k, 1, 1], { device: acts.device });
         const batch = mul(narrow(input, 0, i, 1), ones([b, 1, 1, 1], { device: input.device }));
-        const out = withActivations(op, [layer], () => outputTensor(op, model.call(batch), model), (_, a) => mul(a, mask));
-        return targetScores(op, out, repeatTarget(targets, i, b)).data();
+        let out: unknown;
+        captureOutputs(op, [layer], () => { out = model.call(batch); }, [true], (_, a) => mul(a, mask));
+        return targetScores(op, outputTensor(op, out, model), repeatTarget(targets, i, b)).data();
       });
       for (let j = 0; j < b; j++) weights[i * k + s + j] = (original[i] - part[j]) / base;
       progress(i * k + s + b, n * k);

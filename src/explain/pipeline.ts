@@ -14,7 +14,8 @@ import { relu, mul } from '../ops/elementwise';
 import { indexSelect } from '../ops/indexing';
 import { tensor } from '../ops/creation';
 import { checkNumber, checkTensor } from '../ops/util';
-import { defaultLayer, resolveLayers, withActivations, type ResolvedLayer } from './layers';
+import { defaultLayer, resolveLayers, type ResolvedLayer } from './layers';
+import { captureOutputs } from './capture';
 import { resolveTargets, targetClasses, targetScores, type ResolvedTargets } from './targets';
 import { projection2d } from './projection';
 import { finalMaps, normalizePerImage } from './postprocess';
@@ -102,13 +103,9 @@ async function onePass(op: string, method: CamMethod, model: Module, x: Tensor, 
   const xin = x.detach();
   xin.requiresGrad = method.grads;
   let out: Tensor | null = null;
-  const captured = withActivations(op, layers, (acts) => {
+  const captured = captureOutputs(op, layers, () => {
     out = outputTensor(op, method.grads ? enableGrad(() => model.call(xin)) : noGrad(() => model.call(xin)), model);
-    return acts;
-  });
-  layers.forEach((l, i) => {
-    if (!captured[i]) throw new RangeError(`${op}: layer '${l.name}' did not run in the model's forward pass`);
-  });
+  }, layers.map(() => true));
   const targets = given ?? (await resolveTargets(op, out!, options.targets));
   const scores = method.grads ? targetScores(op, out!, targets) : noGrad(() => targetScores(op, out!, targets));
   const grads = method.grads ? grad(scores.sum(), captured) : null;

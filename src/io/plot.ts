@@ -4,7 +4,7 @@
  * @module
  */
 import * as fs from 'fs';
-import { GLYPH, glyph, textWidth } from '../util/font';
+import { GLYPH, forEachInkedPixel, textWidth } from '../util/font';
 import { RawImage, encodePng } from './image';
 
 /** A colour: `'#rrggbb'`, `'#rgb'` or `[r, g, b]` with 0–255 components. */
@@ -104,20 +104,12 @@ class Canvas {
 
   /** Text with its top-left corner at (x, y); `up` writes it rotated a quarter turn counter-clockwise from (x, y) at the bottom-left. */
   text(x: number, y: number, s: string, color: RGB, scale = 1, up = false): void {
-    let pen = 0;
-    for (const ch of s) {
-      const bits = glyph(ch);
-      for (let r = 0; r < GLYPH.height; r++) {
-        for (let c = 0; c < GLYPH.width; c++) {
-          if (!(bits[r] & (1 << (GLYPH.width - 1 - c)))) continue;
-          const gx = (pen + c) * scale;
-          const gy = r * scale;
-          if (up) this.fillRect(x + gy, y - gx - scale + 1, scale, scale, color);
-          else this.fillRect(x + gx, y + gy, scale, scale, color);
-        }
-      }
-      pen += GLYPH.advance;
-    }
+    forEachInkedPixel(s, (px, py) => {
+      const gx = px * scale;
+      const gy = py * scale;
+      if (up) this.fillRect(x + gy, y - gx - scale + 1, scale, scale, color);
+      else this.fillRect(x + gx, y + gy, scale, scale, color);
+    });
   }
 }
 

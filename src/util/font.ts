@@ -126,3 +126,15 @@ export function textWidth(text: string, scale = 1): number {
   const n = [...text].length;
   return n === 0 ? 0 : (n * GLYPH.advance - 1) * scale;
 }
+
+/** @internal Calls `fn(x, y)` for every inked pixel of `text` at scale 1, (0, 0) being the top-left corner. */
+export function forEachInkedPixel(text: string, fn: (x: number, y: number) => void): void {
+  let pen = 0;
+  for (const ch of text) {
+    const bits = glyph(ch);
+    for (let r = 0; r < GLYPH.height; r++) {
+      for (let c = 0; c < GLYPH.width; c++) if (bits[r] & (1 << (GLYPH.width - 1 - c))) fn(pen + c, r);
+    }
+    pen += GLYPH.advance;
+  }
+}
