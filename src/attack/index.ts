@@ -17,6 +17,6 @@ export { lbfgs, type LbfgsOptions } from './lbfgs';
 export { minimizeBox, type BatchedObjective, type BatchedValues, type BoxMinimum, type BoxLbfgsOptions } from './box-lbfgs';
 export { robustness, plotRobustness, type Attack, type RobustnessOptions, type RobustnessReport } from './robustness';
 export { adversarialBatch, type AdversarialBatchOptions } from './training';
-export { classify } from './victim';
+export { classify, type Classification } from './victim';
 export type { AttackOptions, AttackResult, Labels, Normalization, PerturbationNorms } from './types';
 export type { Norm } from './steps';

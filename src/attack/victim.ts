@@ -107,8 +107,16 @@ export function fooled(predictions: ArrayLike<number>, labels: ArrayLike<number>
   return Array.from(predictions, (p, i) => (targeted ? p === labels[i] : p !== labels[i]));
 }
 
+/** The model's verdict on a batch: see {@link classify}. */
+export interface Classification {
+  /** The most probable class of each image. */
+  predictions: number[];
+  /** Its softmax probability. */
+  confidences: number[];
+}
+
 // The most probable class of each of the n rows of softmax probabilities, and its probability.
-function topClass(p: ArrayLike<number>, n: number): { predictions: number[]; confidences: number[] } {
+function topClass(p: ArrayLike<number>, n: number): Classification {
   const classes = p.length / n;
   const predictions: number[] = [];
   const confidences: number[] = [];
@@ -157,7 +165,7 @@ export async function report(victim: Victim, images: Tensor, adversarial: Tensor
  * mode: the clean side of an attack report.
  * @example const { predictions, confidences } = await attack.classify(net, images, { normalize });
  */
-export async function classify(model: Module, images: Tensor, options: Pick<AttackOptions, 'normalize'> = {}): Promise<{ predictions: number[]; confidences: number[] }> {
+export async function classify(model: Module, images: Tensor, options: Pick<AttackOptions, 'normalize'> = {}): Promise<Classification> {
   const op = 'classify';
   const x = checkImages(op, images);
   const victim = new Victim(op, model, x, options);
