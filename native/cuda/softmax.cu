@@ -442,10 +442,12 @@ void nll_backward(const TensorRef& x, const TensorRef& target, const TensorRef& 
 
 namespace {
 
-__device__ __forceinline__ double softplus_neg(double x) { return log1p(exp(-fabs(x))) + fmax(-x, 0.0); }
+// std::max's rule (the first argument unless it is less; NaN stays), not fmax's (NaN loses), as the CPU.
+__device__ __forceinline__ double max_of(double a, double b) { return a < b ? b : a; }
+__device__ __forceinline__ double softplus_neg(double x) { return log1p(exp(-fabs(x))) + max_of(-x, 0.0); }
 __device__ __forceinline__ double sigmoid(double x) { return x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x)); }
-__device__ __forceinline__ double clamped_log(double v) { return fmax(::log(v), -100.0); }
-__device__ __forceinline__ double clamped_log1m(double v) { return fmax(log1p(-v), -100.0); }
+__device__ __forceinline__ double clamped_log(double v) { return max_of(::log(v), -100.0); }
+__device__ __forceinline__ double clamped_log1m(double v) { return max_of(log1p(-v), -100.0); }
 
 __global__ void set_kernel(unsigned long long* p, unsigned long long v) { *p = v; }
 
@@ -511,7 +513,7 @@ __global__ void bce_backward_kernel(const float* __restrict__ xs, const float* _
       dt = -xv + (pwv - 1) * softplus_neg(xv);
     } else {
       // PyTorch: (x − t) / max(x (1 − x), 1e-12)
-      dx = (xv - tv) / fmax(xv * (1 - xv), 1e-12);
+      dx = (xv - tv) / max_of(xv * (1 - xv), 1e-12);
       dt = clamped_log1m(xv) - clamped_log(xv);
     }
     ox[i] = float(s * dx);

@@ -266,7 +266,13 @@ void check_unary() {
     for (int64_t n : {1003, 3, 0}) {
       std::string tag = std::string(c.name) + " n=" + std::to_string(n);
       Buf x = uniform({n}, c.lo, c.hi);
-      if (n > 10) x.f()[5] = 0.5f;  // exactly on the clamp / hardtanh bound
+      if (n > 10) {
+        x.f()[5] = 0.5f;  // exactly on the clamp / hardtanh bound
+        x.f()[7] = NAN;
+        x.f()[8] = INFINITY;
+        x.f()[9] = -INFINITY;
+        x.f()[10] = 0.f;
+      }
       Buf y1({n}), y2({n});
       cpu::unary_forward(c.op, cpu(x), cpu(y1), p);
       cuda::unary_forward(c.op, gpu(x), gpu(y2), p);
@@ -532,6 +538,11 @@ void check_bce() {
       if (!logits) {
         x.f()[0] = 0.f;
         x.f()[1] = 1.f;
+      } else {
+        x.f()[0] = NAN;
+        x.f()[1] = INFINITY;
+        x.f()[2] = -INFINITY;
+        x.f()[3] = 0.f;
       }
       Buf t = uniform(s, 0, 1), w = uniform(s, 0.5f, 2), pw = uniform(s, 0.5f, 3), g = uniform(s);
       BceParams p;
