@@ -2,6 +2,8 @@
 #pragma once
 #include <cuda_runtime.h>
 
+#include <cstddef>
+
 namespace ds::cuda {
 
 struct Info;
@@ -13,5 +15,10 @@ void check(cudaError_t e, const char* what);
 void check_launch(const char* kernel);
 // The stream of device `index`; valid on that device's stream worker.
 cudaStream_t stream(int index);
+// Multiprocessor count of device `index` (from the cached device query; 1 when unknown).
+int multiprocessors(int index);
+// Copies `bytes` from the device to the host and waits for the stream: for the few ops that must look at
+// data on the host before going on (the losses' target validation).
+void read_back(int device, void* host, const void* dev, size_t bytes);
 
 }  // namespace ds::cuda

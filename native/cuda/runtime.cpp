@@ -201,3 +201,20 @@ void empty_cache() {
 }
 
 }  // namespace ds::cuda
+
+// Helpers of the kernel files (cuda/indexing.cuh).
+namespace ds::cuda {
+
+int multiprocessors(int index) {
+  const Info& i = info_ref();
+  if (index < 0 || index >= int(i.devices.size()) || i.devices[size_t(index)].multiprocessors <= 0) return 1;
+  return i.devices[size_t(index)].multiprocessors;
+}
+
+void read_back(int device, void* host, const void* dev, size_t bytes) {
+  cudaStream_t s = stream(device);
+  check(cudaMemcpyAsync(host, dev, bytes, cudaMemcpyDeviceToHost, s), "cudaMemcpyAsync(device to host)");
+  check(cudaStreamSynchronize(s), "cudaStreamSynchronize");
+}
+
+}  // namespace ds::cuda

@@ -26,6 +26,12 @@ void random_bernoulli(const TensorRef& out, const RandomParams& p);
 
 namespace cuda {
 void fill(const TensorRef& out, double value);
-}
+void arange(const TensorRef& out, double start, double step);
+void eye(const TensorRef& out);
+void cast(const TensorRef& in, const TensorRef& out);
+void random_uniform(const TensorRef& out, const RandomParams& p);
+void random_normal(const TensorRef& out, const RandomParams& p);
+void random_bernoulli(const TensorRef& out, const RandomParams& p);
+}  // namespace cuda
 
 }  // namespace ds

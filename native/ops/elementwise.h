@@ -46,4 +46,12 @@ void binary(BinaryOp op, const TensorRef& a, const TensorRef& b, double scalar, 
 void where(const TensorRef& cond, const TensorRef& a, const TensorRef& b, const TensorRef& out);
 }  // namespace cpu
 
+namespace cuda {
+void unary_forward(UnaryOp op, const TensorRef& x, const TensorRef& y, const UnaryParams& p);
+void unary_backward(UnaryOp op, const TensorRef& x, const TensorRef& y, const TensorRef& gy, const TensorRef& gx,
+                    const UnaryParams& p);
+void binary(BinaryOp op, const TensorRef& a, const TensorRef& b, double scalar, const TensorRef& out);
+void where(const TensorRef& cond, const TensorRef& a, const TensorRef& b, const TensorRef& out);
+}  // namespace cuda
+
 }  // namespace ds

@@ -17,4 +17,10 @@ void expand(const TensorRef& in, const TensorRef& out);
 void copy(const TensorRef& in, const TensorRef& out);
 }  // namespace cpu
 
+namespace cuda {
+void permute(const TensorRef& in, const TensorRef& out, const std::vector<int64_t>& perm);
+void expand(const TensorRef& in, const TensorRef& out);
+void copy(const TensorRef& in, const TensorRef& out);
+}  // namespace cuda
+
 }  // namespace ds

@@ -5,20 +5,30 @@
 namespace ds {
 namespace {
 
+ReduceParams params(const Attrs& a) {
+  ReduceParams p;
+  p.begin = int(a.i("begin"));
+  p.end = int(a.i("end"));
+  p.correction = a.f("correction", 1);
+  return p;
+}
+
 template <ReduceOp op>
 void reduce_cpu(const OpCall& c) {
-  ReduceParams p;
-  p.begin = int(c.attrs.i("begin"));
-  p.end = int(c.attrs.i("end"));
-  p.correction = c.attrs.f("correction", 1);
-  cpu::reduce(op, c.in[0], c.out[0], p);
+  cpu::reduce(op, c.in[0], c.out[0], params(c.attrs));
 }
+
+#ifdef DEEPSCOPE_WITH_CUDA
+template <ReduceOp op>
+void reduce_cuda(const OpCall& c) {
+  cuda::reduce(op, c.in[0], c.out[0], params(c.attrs));
+}
+#endif
 
 }  // namespace
 
-DS_REGISTER_OPS({"sum", reduce_cpu<ReduceOp::sum>, nullptr}, {"mean", reduce_cpu<ReduceOp::mean>, nullptr},
-                {"max", reduce_cpu<ReduceOp::max>, nullptr}, {"min", reduce_cpu<ReduceOp::min>, nullptr},
-                {"argmax", reduce_cpu<ReduceOp::argmax>, nullptr},
-                {"argmin", reduce_cpu<ReduceOp::argmin>, nullptr}, {"var", reduce_cpu<ReduceOp::var>, nullptr});
+#define DS_REDUCE_ROW(n) {#n, reduce_cpu<ReduceOp::n>, DS_CUDA(reduce_cuda<ReduceOp::n>)}
+DS_REGISTER_OPS(DS_REDUCE_ROW(sum), DS_REDUCE_ROW(mean), DS_REDUCE_ROW(max), DS_REDUCE_ROW(min), DS_REDUCE_ROW(argmax),
+                DS_REDUCE_ROW(argmin), DS_REDUCE_ROW(var));
 
 }  // namespace ds

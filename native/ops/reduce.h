@@ -20,4 +20,8 @@ namespace cpu {
 void reduce(ReduceOp op, const TensorRef& in, const TensorRef& out, const ReduceParams& p);
 }  // namespace cpu
 
+namespace cuda {
+void reduce(ReduceOp op, const TensorRef& in, const TensorRef& out, const ReduceParams& p);
+}  // namespace cuda
+
 }  // namespace ds

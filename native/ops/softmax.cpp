@@ -64,15 +64,48 @@ void bce_bwd_cpu(const OpCall& c) {
                     BceParams::from(c.attrs, logits));
 }
 
+#ifdef DEEPSCOPE_WITH_CUDA
+// The same rows for the CUDA kernels.
+void softmax_cuda(const OpCall& c) { cuda::softmax_forward(c.in[0], c.out[0], SoftmaxParams::from(c.attrs), false); }
+void log_softmax_cuda(const OpCall& c) { cuda::softmax_forward(c.in[0], c.out[0], SoftmaxParams::from(c.attrs), true); }
+void softmax_bwd_cuda(const OpCall& c) {
+  cuda::softmax_backward(c.in[0], c.in[1], c.out[0], SoftmaxParams::from(c.attrs), false);
+}
+void log_softmax_bwd_cuda(const OpCall& c) {
+  cuda::softmax_backward(c.in[0], c.in[1], c.out[0], SoftmaxParams::from(c.attrs), true);
+}
+template <bool logits>
+void nll_fwd_cuda(const OpCall& c) {
+  cuda::nll_forward(c.in[0], c.in[1], opt(c.in, 2), c.out[0], NllParams::from(c.attrs, logits));
+}
+template <bool logits>
+void nll_bwd_cuda(const OpCall& c) {
+  cuda::nll_backward(c.in[0], c.in[1], opt(c.in, 2), c.in[3], c.out[0], NllParams::from(c.attrs, logits));
+}
+template <bool logits>
+void bce_fwd_cuda(const OpCall& c) {
+  cuda::bce_forward(c.in[0], c.in[1], opt(c.in, 2), opt(c.in, 3), c.out[0], BceParams::from(c.attrs, logits));
+}
+template <bool logits>
+void bce_bwd_cuda(const OpCall& c) {
+  cuda::bce_backward(c.in[0], c.in[1], opt(c.in, 2), opt(c.in, 3), c.in[4], c.out[0], opt(c.out, 1),
+                     BceParams::from(c.attrs, logits));
+}
+#endif
+
 }  // namespace
 
-DS_REGISTER_OPS({"softmax", softmax_cpu, nullptr}, {"softmax_backward", softmax_bwd_cpu, nullptr},
-                {"log_softmax", log_softmax_cpu, nullptr}, {"log_softmax_backward", log_softmax_bwd_cpu, nullptr},
-                {"cross_entropy", nll_fwd_cpu<true>, nullptr}, {"cross_entropy_backward", nll_bwd_cpu<true>, nullptr},
-                {"nll_loss", nll_fwd_cpu<false>, nullptr}, {"nll_loss_backward", nll_bwd_cpu<false>, nullptr},
-                {"binary_cross_entropy", bce_fwd_cpu<false>, nullptr},
-                {"binary_cross_entropy_backward", bce_bwd_cpu<false>, nullptr},
-                {"binary_cross_entropy_with_logits", bce_fwd_cpu<true>, nullptr},
-                {"binary_cross_entropy_with_logits_backward", bce_bwd_cpu<true>, nullptr});
+DS_REGISTER_OPS({"softmax", softmax_cpu, DS_CUDA(softmax_cuda)},
+                {"softmax_backward", softmax_bwd_cpu, DS_CUDA(softmax_bwd_cuda)},
+                {"log_softmax", log_softmax_cpu, DS_CUDA(log_softmax_cuda)},
+                {"log_softmax_backward", log_softmax_bwd_cpu, DS_CUDA(log_softmax_bwd_cuda)},
+                {"cross_entropy", nll_fwd_cpu<true>, DS_CUDA(nll_fwd_cuda<true>)},
+                {"cross_entropy_backward", nll_bwd_cpu<true>, DS_CUDA(nll_bwd_cuda<true>)},
+                {"nll_loss", nll_fwd_cpu<false>, DS_CUDA(nll_fwd_cuda<false>)},
+                {"nll_loss_backward", nll_bwd_cpu<false>, DS_CUDA(nll_bwd_cuda<false>)},
+                {"binary_cross_entropy", bce_fwd_cpu<false>, DS_CUDA(bce_fwd_cuda<false>)},
+                {"binary_cross_entropy_backward", bce_bwd_cpu<false>, DS_CUDA(bce_bwd_cuda<false>)},
+                {"binary_cross_entropy_with_logits", bce_fwd_cpu<true>, DS_CUDA(bce_fwd_cuda<true>)},
+                {"binary_cross_entropy_with_logits_backward", bce_bwd_cpu<true>, DS_CUDA(bce_bwd_cuda<true>)});
 
 }  // namespace ds

@@ -54,4 +54,17 @@ void bce_backward(const TensorRef& x, const TensorRef& t, const TensorRef& w, co
                   const TensorRef& gx, const TensorRef& gt, const BceParams& p);
 }  // namespace cpu
 
+namespace cuda {
+void softmax_forward(const TensorRef& x, const TensorRef& y, const SoftmaxParams& p, bool log);
+void softmax_backward(const TensorRef& y, const TensorRef& gy, const TensorRef& gx, const SoftmaxParams& p, bool log);
+void nll_forward(const TensorRef& x, const TensorRef& target, const TensorRef& weight, const TensorRef& loss,
+                 const NllParams& p);
+void nll_backward(const TensorRef& x, const TensorRef& target, const TensorRef& weight, const TensorRef& gloss,
+                  const TensorRef& gx, const NllParams& p);
+void bce_forward(const TensorRef& x, const TensorRef& t, const TensorRef& w, const TensorRef& pw, const TensorRef& loss,
+                 const BceParams& p);
+void bce_backward(const TensorRef& x, const TensorRef& t, const TensorRef& w, const TensorRef& pw, const TensorRef& g,
+                  const TensorRef& gx, const TensorRef& gt, const BceParams& p);
+}  // namespace cuda
+
 }  // namespace ds

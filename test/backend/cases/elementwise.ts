@@ -44,6 +44,34 @@ export const cases: BackendCase[] = [
     },
   },
   {
+    // int32 arithmetic and comparisons, numbers as operands (a number on the left is a 0-d tensor), and
+    // a large same-shape pair: the 16-byte vector path with a tail.
+    ops: ['add', 'sub', 'mul', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'],
+    tol: 0,
+    run: (d) => {
+      const a = input([4, 1, 9], d, 70, false, -5, 5).int();
+      const b = input([5, 9], d, 71, false, -5, 5).int();
+      const x = input([257, 129], d, 72, false);
+      const y = input([257, 129], d, 73, false);
+      return [
+        ds.add(a, b), ds.sub(a, 3), ds.mul(b, -2), ds.maximum(a, b), ds.minimum(a, 1), ds.eq(a, b), ds.ne(b, 0),
+        ds.lt(a, b), ds.le(a, 0), ds.gt(2, b), ds.ge(a, b), ds.add(x, y), ds.mul(x, y), ds.sub(1.5, x), ds.maximum(x, 0.25),
+      ];
+    },
+  },
+  {
+    // NaN propagation of maximum / minimum and NaN in comparisons; broadcasting over 5 axes.
+    ops: ['maximum', 'minimum', 'lt', 'eq', 'div', 'pow'],
+    tol: 1e-6,
+    run: (d) => {
+      const n = ds.tensor([NaN, 1, -2, NaN, 0.5, 3], [2, 3, 1]).to(d);
+      const m = ds.tensor([0.5, NaN, -1, 2], [4]).to(d);
+      const p = input([2, 1, 3, 1, 4], d, 74, false, 0.5, 2);
+      const q = input([1, 5, 1], d, 75, false, -2, 2);
+      return [ds.maximum(n, m), ds.minimum(n, m), ds.lt(n, m), ds.eq(n, n), ds.div(p, q), ds.pow(p, q)];
+    },
+  },
+  {
     ops: ['where'],
     tol: 0,
     run: (d) => {
@@ -51,6 +79,16 @@ export const cases: BackendCase[] = [
       const b = input([4], d, 81);
       const c = ds.gt(input([3, 1], d, 82, false), 0);
       return withGrads([a, b], () => ds.where(c, a, b));
+    },
+  },
+  {
+    // An int32 condition, int32 values, numbers as branches.
+    ops: ['where'],
+    tol: 0,
+    run: (d) => {
+      const c = input([2, 1, 5], d, 83, false, -1, 1).int();
+      const a = input([3, 1], d, 84, false, -9, 9).int();
+      return [ds.where(c, a, 7), ds.where(c, 0.5, input([5], d, 85, false))];
     },
   },
 ];

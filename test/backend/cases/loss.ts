@@ -24,6 +24,21 @@ export const cases: BackendCase[] = [
     },
   },
   {
+    // Many classes (a warp loops over C), label smoothing with weights summed, and a single sample [C].
+    ops: ['cross_entropy', 'cross_entropy_backward'],
+    tol: 1e-5,
+    run: (dev) => {
+      const x = input([9, 1500], dev, 16, true, -3, 3);
+      const t = labels(dev, [0, 1499, 700, -100, 3, 1200, 5, 6, 7], [9]);
+      const w = input([1500], dev, 17, false, 0.5, 2);
+      const v = input([7], dev, 18, true, -3, 3);
+      return [
+        ...withGrads([x], () => ds.crossEntropy(x, t, { weight: w, labelSmoothing: 0.2, reduction: 'sum' }), 19),
+        ...withGrads([v], () => ds.crossEntropy(v, labels(dev, [4], []), { labelSmoothing: 0.05 }), 20),
+      ];
+    },
+  },
+  {
     ops: ['nll_loss', 'nll_loss_backward'],
     tol: 1e-5,
     run: (dev) => {

@@ -24,4 +24,23 @@ export const cases: BackendCase[] = [
       return [...a, ...withGrads([y], () => ds.logSoftmax(y, 1), 8)];
     },
   },
+  {
+    // Rows longer than 1024 (one block per row on a GPU), the first axis of a tall tensor (one thread per
+    // column), and -inf entries.
+    ops: ['softmax', 'softmax_backward', 'log_softmax', 'log_softmax_backward'],
+    tol: 1e-5,
+    run: (dev) => {
+      // One leaf per call: a second backward through a leaf would replace the gradient returned first.
+      const [x1, x2] = [input([3, 2000], dev, 9, true, -6, 6), input([3, 2000], dev, 9, true, -6, 6)];
+      const [y1, y2] = [input([1100, 3], dev, 10, true, -6, 6), input([1100, 3], dev, 10, true, -6, 6)];
+      const z = ds.tensor([0, -Infinity, 1, -Infinity, 2, 3], [2, 3]).to(dev).requiresGrad_(true);
+      return [
+        ...withGrads([x1], () => ds.softmax(x1, 1), 11),
+        ...withGrads([x2], () => ds.logSoftmax(x2, -1), 12),
+        ...withGrads([y1], () => ds.softmax(y1, 0), 13),
+        ...withGrads([y2], () => ds.logSoftmax(y2, 0), 14),
+        ...withGrads([z], () => ds.softmax(z, 1), 15),
+      ];
+    },
+  },
 ];

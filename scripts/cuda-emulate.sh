@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs the CUDA kernels on the CPU through a small emulator and compares every op with the CPU kernels
+# (test/cuda-emu/: cuda_runtime.h is the stand-in for CUDA, translate.py rewrites the <<<>>> launches,
+# check.cpp holds the cases). For machines without a GPU: it checks the kernels' indexing, reductions,
+# barriers and shuffles, not what only a GPU can show (see docs/cuda.md).
+#   bash scripts/cuda-emulate.sh [group]     group: creation unary binary where reduce softmax nll bce layout
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=build-emu
+mkdir -p "$out"
+kernels=(creation elementwise reduce softmax layout)
+srcs=()
+for k in "${kernels[@]}"; do
+  python3 test/cuda-emu/translate.py "native/cuda/$k.cu" "$out/cuda_$k.tmp"
+  cmp -s "$out/cuda_$k.tmp" "$out/cuda_$k.cpp" || mv "$out/cuda_$k.tmp" "$out/cuda_$k.cpp"
+  srcs+=("$out/cuda_$k.cpp")
+done
+for k in "${kernels[@]}"; do srcs+=("native/cpu/$k.cpp"); done
+srcs+=(native/core/storage.cpp native/core/thread_pool.cpp test/cuda-emu/check.cpp)
+objs=()
+for s in "${srcs[@]}"; do
+  o="$out/$(echo "$s" | tr '/' '_').o"
+  objs+=("$o")
+  # Rebuilt when the source, the emulator or any native header changed.
+  if [ ! -f "$o" ] || [ "$s" -nt "$o" ] || [ -n "$(find test/cuda-emu native -name '*.h*' -newer "$o" | head -1)" ]; then
+    echo "$s"
+    # No FMA contraction: the CPU build has none either (its generic code targets plain x86-64). Three
+    # blocks at most per launch, so that every grid-stride loop goes round more than once.
+    g++ -std=c++17 -O1 -g -pthread -ffp-contract=off -Wall -Wno-unused-function -Wno-unused-variable -Wno-unknown-pragmas \
+      -DDS_CUDA_MAX_BLOCKS=3 -Itest/cuda-emu -Inative -c "$s" -o "$o" &
+  fi
+done
+wait
+g++ -pthread "${objs[@]}" -o "$out/check"
+"$out/check" "$@"

@@ -1,0 +1,615 @@
+// Runs the CUDA kernels of native/cuda/*.cu through the CPU emulator (cuda_runtime.h beside this file) and
+// compares every op with the CPU kernel on the same inputs: random data, odd sizes (vector paths and their
+// tails), broadcasting, chunked reductions, NaN/inf/ties, empty tensors and the error paths. Built and run by
+// scripts/cuda-emulate.sh. This checks the kernels' logic (indexing, reductions, barriers, shuffles); it
+// cannot check what only a GPU shows (timing, memory model, the device's own math library, launch limits).
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/storage.h"
+#include "cuda/check.h"
+#include "ops/creation.h"
+#include "ops/elementwise.h"
+#include "ops/layout.h"
+#include "ops/reduce.h"
+#include "ops/softmax.h"
+
+// ------------------------------------------------------------------ the runtime functions of cuda/check.h
+namespace ds::cuda {
+int g_multiprocessors = 4;
+void check(cudaError_t e, const char* what) {
+  if (e != cudaSuccess) fail(std::string(what) + " failed");
+}
+void check_launch(const char*) {}
+cudaStream_t stream(int) { return nullptr; }
+int multiprocessors(int) { return g_multiprocessors; }
+void read_back(int, void* host, const void* dev, size_t bytes) { std::memcpy(host, dev, bytes); }
+}  // namespace ds::cuda
+
+namespace {
+
+using namespace ds;
+
+// "Device" memory of the emulated GPU: host memory, 256-byte aligned as cudaMalloc's.
+struct HostAllocator final : Allocator {
+  void* allocate(Device, size_t bytes) override { return std::aligned_alloc(256, (bytes + 255) & ~size_t(255)); }
+  void release(Device, void* p, size_t) override { std::free(p); }
+};
+
+std::mt19937 rng(1234);
+int failures = 0, checks = 0;
+
+struct Buf {
+  DType dt = DType::f32;
+  std::vector<int64_t> shape;
+  std::shared_ptr<void> mem;
+  int64_t n = 0;
+
+  Buf() = default;
+  Buf(std::vector<int64_t> s, DType t = DType::f32) : dt(t), shape(std::move(s)) {
+    n = 1;
+    for (int64_t d : shape) n *= d;
+    size_t bytes = (size_t(n) * 4 + 255) & ~size_t(255);
+    mem.reset(std::aligned_alloc(256, bytes ? bytes : 256), std::free);
+    // Poison: a quiet NaN with a payload / a large integer, so unwritten outputs show.
+    for (int64_t i = 0; i < n; ++i) u()[i] = dt == DType::f32 ? 0x7fc0dead : 0x5eadbeef;
+  }
+  float* f() const { return static_cast<float*>(mem.get()); }
+  int32_t* i() const { return static_cast<int32_t*>(mem.get()); }
+  uint32_t* u() const { return static_cast<uint32_t*>(mem.get()); }
+  TensorRef ref(DeviceType t) const {
+    TensorRef r;
+    r.data = mem.get();
+    r.dtype = dt;
+    r.device = Device{t, 0};
+    r.ndim = int(shape.size());
+    for (size_t d = 0; d < shape.size(); ++d) r.shape[d] = shape[d];
+    r.defined = true;
+    return r;
+  }
+  Buf clone() const {
+    Buf b(shape, dt);
+    std::memcpy(b.mem.get(), mem.get(), size_t(n) * 4);
+    return b;
+  }
+};
+
+TensorRef none() { return TensorRef(); }
+TensorRef cpu(const Buf& b) { return b.ref(DeviceType::CPU); }
+TensorRef gpu(const Buf& b) { return b.ref(DeviceType::CUDA); }
+TensorRef cpu_opt(const Buf* b) { return b ? cpu(*b) : none(); }
+TensorRef gpu_opt(const Buf* b) { return b ? gpu(*b) : none(); }
+
+Buf uniform(std::vector<int64_t> shape, float lo = -1, float hi = 1) {
+  Buf b(std::move(shape));
+  std::uniform_real_distribution<float> d(lo, hi);
+  for (int64_t i = 0; i < b.n; ++i) b.f()[i] = d(rng);
+  return b;
+}
+Buf ints(std::vector<int64_t> shape, int lo, int hi) {
+  Buf b(std::move(shape), DType::i32);
+  std::uniform_int_distribution<int> d(lo, hi);
+  for (int64_t i = 0; i < b.n; ++i) b.i()[i] = d(rng);
+  return b;
+}
+// Floats from a few integers, so that ties and equalities occur.
+Buf small_ints(std::vector<int64_t> shape, int lo, int hi) {
+  Buf b = ints(std::move(shape), lo, hi);
+  Buf f(b.shape);
+  for (int64_t i = 0; i < b.n; ++i) f.f()[i] = float(b.i()[i]);
+  return f;
+}
+
+// Compares a CUDA output with the CPU's: int32 exactly; float32 by normalised error (NaN and inf positions
+// must agree).
+void compare(const std::string& name, const Buf& want, const Buf& got, double tol) {
+  ++checks;
+  std::string why;
+  if (want.n != got.n || want.dt != got.dt) why = "shape or dtype";
+  double num = 0, den = 0, maxabs = 0;
+  for (int64_t k = 0; k < want.n && why.empty(); ++k) {
+    if (want.dt == DType::i32) {
+      if (want.i()[k] != got.i()[k])
+        why = "element " + std::to_string(k) + ": " + std::to_string(got.i()[k]) + " != " + std::to_string(want.i()[k]);
+      continue;
+    }
+    double a = want.f()[k], b = got.f()[k];
+    if (std::isnan(a) || std::isnan(b) || std::isinf(a) || std::isinf(b)) {
+      bool same = (std::isnan(a) && std::isnan(b)) || a == b;
+      if (!same) why = "element " + std::to_string(k) + ": " + std::to_string(b) + " != " + std::to_string(a);
+      continue;
+    }
+    num += (a - b) * (a - b);
+    den += a * a;
+    maxabs = std::max(maxabs, std::fabs(a - b));
+  }
+  double err = den > 0 ? std::sqrt(num / den) : std::sqrt(num);
+  if (why.empty() && !(err <= tol)) why = "normalised error " + std::to_string(err) + " > " + std::to_string(tol);
+  if (!why.empty()) {
+    ++failures;
+    std::printf("FAIL  %s: %s\n", name.c_str(), why.c_str());
+  } else if (std::getenv("VERBOSE")) {
+    std::printf("ok    %s (err %.2e, max abs %.2e)\n", name.c_str(), err, maxabs);
+  }
+}
+
+// Runs both; both must throw the same message, or neither.
+void compare_errors(const std::string& name, const std::function<void()>& on_cpu, const std::function<void()>& on_gpu) {
+  auto run = [](const std::function<void()>& f) -> std::string {
+    try {
+      f();
+    } catch (const std::exception& e) {
+      return std::string("threw: ") + e.what();
+    }
+    return "no error";
+  };
+  ++checks;
+  std::string a = run(on_cpu), b = run(on_gpu);
+  if (a != b) {
+    ++failures;
+    std::printf("FAIL  %s: cpu %s | cuda %s\n", name.c_str(), a.c_str(), b.c_str());
+  } else if (std::getenv("VERBOSE")) {
+    std::printf("ok    %s (%s)\n", name.c_str(), a.c_str());
+  }
+}
+
+std::string shape_str(const std::vector<int64_t>& s) {
+  std::string r = "[";
+  for (size_t i = 0; i < s.size(); ++i) r += (i ? "," : "") + std::to_string(s[i]);
+  return r + "]";
+}
+
+// ---------------------------------------------------------------------------------------------- creation
+
+void check_creation() {
+  for (DType t : {DType::f32, DType::i32}) {
+    const char* tn = t == DType::f32 ? "f32" : "i32";
+    Buf a({1001}, t), b({1001}, t);
+    cpu::fill(cpu(a), 2.5);
+    cuda::fill(gpu(b), 2.5);
+    compare(std::string("fill ") + tn, a, b, 0);
+    for (auto [start, step] : {std::pair<double, double>{-3.5, 0.37}, {2, 3}, {10, -0.1}}) {
+      Buf x({777}, t), y({777}, t);
+      cpu::arange(cpu(x), start, step);
+      cuda::arange(gpu(y), start, step);
+      compare(std::string("arange ") + tn + " " + std::to_string(step), x, y, 0);
+    }
+    for (auto s : {std::vector<int64_t>{5, 7}, {7, 5}, {0, 3}, {1, 1}}) {
+      Buf x(s, t), y(s, t);
+      cpu::eye(cpu(x));
+      cuda::eye(gpu(y));
+      compare(std::string("eye ") + tn + " " + shape_str(s), x, y, 0);
+    }
+  }
+  {
+    Buf x = uniform({1000}, -1e3f, 1e3f);
+    const float special[] = {NAN, INFINITY, -INFINITY, 3e9f, -3e9f, 2.5f, -2.5f, 2147483647.f, -2147483648.f, 0.f, -0.f};
+    for (size_t k = 0; k < sizeof(special) / sizeof(float); ++k) x.f()[k * 7] = special[k];
+    Buf a({1000}, DType::i32), b({1000}, DType::i32);
+    cpu::cast(cpu(x), cpu(a));
+    cuda::cast(gpu(x), gpu(b));
+    compare("cast f32->i32", a, b, 0);
+    Buf xi = ints({999}, -2000000000, 2000000000), c({999}), d({999});
+    cpu::cast(cpu(xi), cpu(c));
+    cuda::cast(gpu(xi), gpu(d));
+    compare("cast i32->f32", c, d, 0);
+    Buf e({1000}), f({1000});
+    cpu::cast(cpu(x), cpu(e));
+    cuda::cast(gpu(x), gpu(f));
+    compare("cast f32->f32", e, f, 0);
+  }
+  for (int64_t n : {1, 4, 1001, 4096}) {
+    RandomParams p;
+    p.seed = 123456789012345ull;
+    p.offset = 77;
+    p.a = -2;
+    p.b = 3;
+    std::string ns = " n=" + std::to_string(n);
+    Buf a({n}), b({n});
+    cpu::random_uniform(cpu(a), p);
+    cuda::random_uniform(gpu(b), p);
+    compare("random_uniform" + ns, a, b, 0);
+    p.a = 1;
+    p.b = 2;
+    Buf c({n}), d({n});
+    cpu::random_normal(cpu(c), p);
+    cuda::random_normal(gpu(d), p);
+    compare("random_normal" + ns, c, d, 0);
+    p.a = 0.3;
+    for (DType t : {DType::f32, DType::i32}) {
+      Buf e({n}, t), f({n}, t);
+      cpu::random_bernoulli(cpu(e), p);
+      cuda::random_bernoulli(gpu(f), p);
+      compare(std::string("random_bernoulli ") + (t == DType::f32 ? "f32" : "i32") + ns, e, f, 0);
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------- elementwise
+
+struct UnaryCase {
+  UnaryOp op;
+  const char* name;
+  float lo, hi;
+  bool x, y;  // what the backward reads (src/ops/elementwise.ts NEEDS)
+};
+
+void check_unary() {
+  const UnaryCase cases[] = {
+      {UnaryOp::neg, "neg", -2, 2, false, false},        {UnaryOp::abs, "abs", -2, 2, true, false},
+      {UnaryOp::exp, "exp", -2, 2, false, true},         {UnaryOp::log, "log", 0.1f, 3, true, false},
+      {UnaryOp::sqrt, "sqrt", 0.1f, 3, false, true},     {UnaryOp::rsqrt, "rsqrt", 0.1f, 3, true, true},
+      {UnaryOp::reciprocal, "reciprocal", 0.5f, 2, false, true}, {UnaryOp::sign, "sign", -2, 2, false, false},
+      {UnaryOp::sin, "sin", -30, 30, true, false},       {UnaryOp::cos, "cos", -30, 30, true, false},
+      {UnaryOp::relu, "relu", -2, 2, true, false},       {UnaryOp::leaky_relu, "leaky_relu", -2, 2, true, false},
+      {UnaryOp::elu, "elu", -2, 2, true, true},          {UnaryOp::sigmoid, "sigmoid", -10, 10, false, true},
+      {UnaryOp::tanh, "tanh", -3, 3, false, true},       {UnaryOp::hardtanh, "hardtanh", -2, 2, true, false},
+      {UnaryOp::softplus, "softplus", -6, 6, true, false}, {UnaryOp::gelu, "gelu", -3, 3, true, false},
+      {UnaryOp::clamp, "clamp", -1, 1, true, false},     {UnaryOp::pow_scalar, "pow_scalar", 0.1f, 2, true, false},
+  };
+  UnaryParams p;
+  p.alpha = 0.1f;
+  p.lo = -0.5f;
+  p.hi = 0.5f;
+  p.beta = 2.f;
+  p.threshold = 5.f;
+  p.exponent = 1.5f;
+  for (const auto& c : cases) {
+    for (int64_t n : {1003, 3, 0}) {
+      std::string tag = std::string(c.name) + " n=" + std::to_string(n);
+      Buf x = uniform({n}, c.lo, c.hi);
+      if (n > 10) {
+        x.f()[5] = 0.5f;  // exactly on the clamp / hardtanh bound
+        x.f()[7] = NAN;
+        x.f()[8] = INFINITY;
+        x.f()[9] = -INFINITY;
+        x.f()[10] = 0.f;
+      }
+      Buf y1({n}), y2({n});
+      cpu::unary_forward(c.op, cpu(x), cpu(y1), p);
+      cuda::unary_forward(c.op, gpu(x), gpu(y2), p);
+      compare(tag, y1, y2, 1e-6);
+      Buf g = uniform({n});
+      Buf g1({n}), g2({n});
+      cpu::unary_backward(c.op, cpu(x), cpu(y1), cpu(g), cpu(g1), p);
+      cuda::unary_backward(c.op, gpu(x), gpu(y1), gpu(g), gpu(g2), p);
+      compare(tag + " backward", g1, g2, 1e-6);
+      // As JS calls it: only what the derivative reads.
+      Buf g3({n}), g4({n});
+      cpu::unary_backward(c.op, c.x ? cpu(x) : none(), c.y ? cpu(y1) : none(), cpu(g), cpu(g3), p);
+      cuda::unary_backward(c.op, c.x ? gpu(x) : none(), c.y ? gpu(y1) : none(), gpu(g), gpu(g4), p);
+      compare(tag + " backward (needs only)", g3, g4, 1e-6);
+    }
+  }
+  // pow_scalar's zero exponent and the default clamp bounds (infinite).
+  UnaryParams q;
+  q.exponent = 0.f;
+  Buf x = uniform({100}, -2, 2), y1({100}), y2({100}), g = uniform({100}), g1({100}), g2({100});
+  cpu::unary_forward(UnaryOp::pow_scalar, cpu(x), cpu(y1), q);
+  cuda::unary_forward(UnaryOp::pow_scalar, gpu(x), gpu(y2), q);
+  compare("pow_scalar exponent 0", y1, y2, 0);
+  cpu::unary_backward(UnaryOp::pow_scalar, cpu(x), none(), cpu(g), cpu(g1), q);
+  cuda::unary_backward(UnaryOp::pow_scalar, gpu(x), none(), gpu(g), gpu(g2), q);
+  compare("pow_scalar exponent 0 backward", g1, g2, 0);
+  q.lo = -std::numeric_limits<float>::infinity();
+  q.hi = 0.25f;
+  cpu::unary_forward(UnaryOp::clamp, cpu(x), cpu(y1), q);
+  cuda::unary_forward(UnaryOp::clamp, gpu(x), gpu(y2), q);
+  compare("clamp max only", y1, y2, 0);
+}
+
+std::vector<int64_t> broadcast_shape(const std::vector<int64_t>& a, const std::vector<int64_t>& b) {
+  size_t n = std::max(a.size(), b.size());
+  std::vector<int64_t> s(n);
+  for (size_t i = 0; i < n; ++i) {
+    int64_t x = i + a.size() >= n ? a[i + a.size() - n] : 1;
+    int64_t y = i + b.size() >= n ? b[i + b.size() - n] : 1;
+    s[i] = x == 1 ? y : x;
+  }
+  return s;
+}
+
+void check_binary() {
+  const std::pair<BinaryOp, const char*> ops[] = {
+      {BinaryOp::add, "add"}, {BinaryOp::sub, "sub"}, {BinaryOp::mul, "mul"}, {BinaryOp::div, "div"},
+      {BinaryOp::pow, "pow"}, {BinaryOp::maximum, "maximum"}, {BinaryOp::minimum, "minimum"}, {BinaryOp::eq, "eq"},
+      {BinaryOp::ne, "ne"}, {BinaryOp::lt, "lt"}, {BinaryOp::le, "le"}, {BinaryOp::gt, "gt"}, {BinaryOp::ge, "ge"}};
+  const std::pair<std::vector<int64_t>, std::vector<int64_t>> shapes[] = {
+      {{3, 37}, {3, 37}},          {{4, 1, 9}, {5, 9}},  {{}, {6}},      {{6}, {}},     {{2, 1, 3, 1, 2, 3}, {1, 4, 3, 5, 1, 3}},
+      {{0, 3}, {3}},               {{7, 1}, {1, 5}},     {{1}, {1}},     {{2, 3, 4}, {2, 3, 4}},
+  };
+  for (auto [op, name] : ops) {
+    bool cmp = int(op) >= int(BinaryOp::eq);
+    for (DType t : {DType::f32, DType::i32}) {
+      for (const auto& [sa, sb] : shapes) {
+        std::vector<int64_t> so = broadcast_shape(sa, sb);
+        std::string tag = std::string(name) + (t == DType::f32 ? " f32 " : " i32 ") + shape_str(sa) + shape_str(sb);
+        Buf a, b;
+        if (t == DType::f32) {
+          a = op == BinaryOp::pow ? uniform(sa, 0.2f, 2) : small_ints(sa, -2, 2);
+          b = op == BinaryOp::pow ? uniform(sb, -2, 2) : small_ints(sb, -2, 2);
+          if (op == BinaryOp::div) b = uniform(sb, 0.5f, 2);
+          if (a.n > 4) a.f()[3] = NAN;
+          if (b.n > 4) b.f()[1] = NAN;
+        } else {
+          a = ints(sa, -3, 3);
+          b = op == BinaryOp::div ? ints(sb, 1, 4) : (op == BinaryOp::pow ? ints(sb, 0, 3) : ints(sb, -3, 3));
+        }
+        Buf o1(so, cmp ? DType::f32 : t), o2(so, cmp ? DType::f32 : t);
+        cpu::binary(op, cpu(a), cpu(b), 0, cpu(o1));
+        cuda::binary(op, gpu(a), gpu(b), 0, gpu(o2));
+        compare(tag, o1, o2, 0);
+      }
+      // A number as the second operand.
+      Buf a = t == DType::f32 ? small_ints({1001}, -2, 2) : ints({1001}, -3, 3);
+      double scalar = t == DType::f32 ? 1.5 : 2;
+      Buf o1({1001}, cmp ? DType::f32 : t), o2({1001}, cmp ? DType::f32 : t);
+      cpu::binary(op, cpu(a), none(), scalar, cpu(o1));
+      cuda::binary(op, gpu(a), none(), scalar, gpu(o2));
+      compare(std::string(name) + (t == DType::f32 ? " f32" : " i32") + " scalar", o1, o2, 0);
+    }
+  }
+}
+
+void check_where() {
+  const std::vector<std::vector<int64_t>> shapes[] = {
+      {{3, 1}, {3, 4}, {4}, {3, 4}}, {{5, 6}, {5, 6}, {5, 6}, {5, 6}}, {{}, {2, 3}, {}, {2, 3}}, {{2, 1, 4}, {3, 1}, {1}, {2, 3, 4}}, {{0}, {0}, {0}, {0}}};
+  for (DType ct : {DType::f32, DType::i32})
+    for (DType vt : {DType::f32, DType::i32})
+      for (const auto& s : shapes) {
+        Buf c = ct == DType::f32 ? small_ints(s[0], -1, 1) : ints(s[0], -1, 1);
+        if (ct == DType::f32 && c.n > 2) c.f()[1] = NAN;
+        Buf a = vt == DType::f32 ? uniform(s[1]) : ints(s[1], -100, 100);
+        Buf b = vt == DType::f32 ? uniform(s[2]) : ints(s[2], -100, 100);
+        Buf o1(s[3], vt), o2(s[3], vt);
+        cpu::where(cpu(c), cpu(a), cpu(b), cpu(o1));
+        cuda::where(gpu(c), gpu(a), gpu(b), gpu(o2));
+        compare("where " + shape_str(s[0]) + shape_str(s[1]) + shape_str(s[2]), o1, o2, 0);
+      }
+}
+
+// ------------------------------------------------------------------------------------------------ reduce
+
+void check_reduce() {
+  const std::pair<ReduceOp, const char*> ops[] = {{ReduceOp::sum, "sum"},       {ReduceOp::mean, "mean"},
+                                                  {ReduceOp::max, "max"},       {ReduceOp::min, "min"},
+                                                  {ReduceOp::argmax, "argmax"}, {ReduceOp::argmin, "argmin"},
+                                                  {ReduceOp::var, "var"}};
+  struct Geo {
+    std::vector<int64_t> shape;
+    int begin, end;
+  };
+  const Geo geos[] = {
+      {{3, 50, 7}, 1, 2},  {{3, 50, 7}, 0, 3},  {{4, 33}, 1, 2},     {{6, 5, 40}, 1, 2},  {{2, 70000}, 1, 2},
+      {{3, 1000, 40}, 1, 2}, {{1000, 3}, 0, 1}, {{5, 0, 3}, 1, 2},   {{0, 5}, 1, 2},      {{4, 1, 9}, 1, 2},
+      {{2, 3, 4, 5}, 1, 3}, {{7}, 0, 1},        {{}, 0, 0},          {{5, 6}, 2, 2},      {{2, 3000, 3}, 1, 2},
+  };
+  for (auto [op, name] : ops) {
+    bool arg = op == ReduceOp::argmax || op == ReduceOp::argmin;
+    bool ext = arg || op == ReduceOp::max || op == ReduceOp::min;
+    for (DType t : {DType::f32, DType::i32}) {
+      for (const auto& g : geos) {
+        for (int variant = 0; variant < (t == DType::f32 && ext ? 3 : 1); ++variant) {
+          std::vector<int64_t> os;
+          for (int d = 0; d < int(g.shape.size()); ++d)
+            if (d < g.begin || d >= g.end) os.push_back(g.shape[size_t(d)]);
+          Buf x;
+          if (t == DType::i32) x = ints(g.shape, -50, 50);
+          else if (variant == 0) x = uniform(g.shape);
+          else x = small_ints(g.shape, -3, 3);  // ties
+          if (variant == 2)
+            for (int64_t k = 5; k < x.n; k += 97) x.f()[k] = NAN;
+          ReduceParams p;
+          p.begin = g.begin;
+          p.end = g.end;
+          DType ot = arg ? DType::i32 : (op == ReduceOp::mean || op == ReduceOp::var ? DType::f32 : t);
+          std::string tag = std::string(name) + (t == DType::f32 ? " f32 " : " i32 ") + shape_str(g.shape) + " axes " +
+                            std::to_string(g.begin) + ".." + std::to_string(g.end) +
+                            (variant == 1 ? " ties" : variant == 2 ? " NaN" : "");
+          Buf o1(os, ot), o2(os, ot);
+          bool empty_axis = false;
+          for (int d = g.begin; d < g.end; ++d) empty_axis |= g.shape[size_t(d)] == 0;
+          if (ext && empty_axis) {
+            compare_errors(tag, [&] { cpu::reduce(op, cpu(x), cpu(o1), p); }, [&] { cuda::reduce(op, gpu(x), gpu(o2), p); });
+            continue;
+          }
+          cpu::reduce(op, cpu(x), cpu(o1), p);
+          cuda::reduce(op, gpu(x), gpu(o2), p);
+          compare(tag, o1, o2, ext ? 0 : 1e-6);
+          if (op == ReduceOp::var) {
+            for (double corr : {0.0, 3.0, 1e9}) {
+              p.correction = corr;
+              Buf o3(os, ot), o4(os, ot);
+              cpu::reduce(op, cpu(x), cpu(o3), p);
+              cuda::reduce(op, gpu(x), gpu(o4), p);
+              compare(tag + " correction " + std::to_string(corr), o3, o4, 1e-6);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// ----------------------------------------------------------------------------------------------- softmax
+
+void check_softmax() {
+  struct Case {
+    std::vector<int64_t> shape;
+    int dim;
+  };
+  const Case cases[] = {{{4, 129}, 1}, {{3, 2000}, 1}, {{3, 70, 5}, 1}, {{2, 6, 3, 4}, 2}, {{7}, 0},     {{}, 0},
+                        {{0, 5}, 1},   {{5, 0}, 1},    {{70, 3}, 0},    {{1, 1}, 1},       {{33, 1024}, 1}, {{2, 1025}, 1}};
+  for (bool log : {false, true}) {
+    for (const auto& c : cases) {
+      std::string tag = std::string(log ? "log_softmax " : "softmax ") + shape_str(c.shape) + " dim " + std::to_string(c.dim);
+      Buf x = uniform(c.shape, -4, 4);
+      if (x.n > 200) {  // a row with -inf entries and a row with a NaN
+        x.f()[3] = -INFINITY;
+        x.f()[x.n - 2] = NAN;
+      }
+      SoftmaxParams p;
+      p.dim = c.dim;
+      Buf y1(c.shape), y2(c.shape);
+      cpu::softmax_forward(cpu(x), cpu(y1), p, log);
+      cuda::softmax_forward(gpu(x), gpu(y2), p, log);
+      compare(tag, y1, y2, 1e-6);
+      Buf g = uniform(c.shape), g1(c.shape), g2(c.shape);
+      cpu::softmax_backward(cpu(y1), cpu(g), cpu(g1), p, log);
+      cuda::softmax_backward(gpu(y1), gpu(g), gpu(g2), p, log);
+      compare(tag + " backward", g1, g2, 1e-6);
+    }
+  }
+}
+
+void check_nll() {
+  struct Case {
+    std::vector<int64_t> xs;
+    std::vector<int32_t> targets;  // empty: random valid
+    bool weight;
+    double eps;
+    Reduction red;
+    int64_t ignore;
+  };
+  const Case cases[] = {
+      {{6, 5}, {0, 4, -100, 2, 1, 3}, true, 0.1, Reduction::mean, -100},
+      {{2, 4, 3, 2}, {0, 1, 2, 3, 2, 1, 3, 3, 0, 2, 1, 0}, false, 0, Reduction::none, 2},
+      {{5, 4}, {3, 0, -100, 1, 1}, true, 0, Reduction::sum, -100},
+      {{7}, {3}, false, 0, Reduction::mean, -100},
+      {{3, 1500}, {}, true, 0.2, Reduction::sum, -100},
+      {{40, 10, 3}, {}, true, 0.05, Reduction::mean, -100},
+      {{4, 3}, {-100, -100, -100, -100}, false, 0, Reduction::mean, -100},
+      {{0, 3}, {}, false, 0, Reduction::mean, -100},
+      {{0, 3}, {}, false, 0, Reduction::none, -100},
+      {{6, 5}, {0, 4, 7, 2, -1, 3}, true, 0, Reduction::mean, -100},  // bad targets
+  };
+  for (bool logits : {true, false}) {
+    for (const auto& c : cases) {
+      int64_t N = c.xs.size() == 1 ? 1 : c.xs[0], C = c.xs.size() == 1 ? c.xs[0] : c.xs[1], S = 1;
+      for (size_t d = 2; d < c.xs.size(); ++d) S *= c.xs[d];
+      std::vector<int64_t> ts;
+      if (c.xs.size() > 1) {
+        ts.push_back(N);
+        for (size_t d = 2; d < c.xs.size(); ++d) ts.push_back(c.xs[d]);
+      }
+      Buf x = logits ? uniform(c.xs, -3, 3) : uniform(c.xs, -3, 0);
+      Buf t = c.targets.empty() ? ints(ts, 0, int(C - 1)) : Buf(ts, DType::i32);
+      for (size_t k = 0; k < c.targets.size(); ++k) t.i()[k] = c.targets[k];
+      Buf w = uniform({C}, 0.5f, 2);
+      NllParams p;
+      p.from_logits = logits;
+      p.label_smoothing = logits ? c.eps : 0;
+      p.reduction = c.red;
+      p.ignore_index = c.ignore;
+      p.op = logits ? "crossEntropy" : "nllLoss";
+      std::string tag = std::string(logits ? "cross_entropy " : "nll_loss ") + shape_str(c.xs) +
+                        (c.red == Reduction::none ? " none" : c.red == Reduction::sum ? " sum" : " mean");
+      std::vector<int64_t> ls = c.red == Reduction::none ? ts : std::vector<int64_t>{};
+      Buf l1(ls), l2(ls);
+      const Buf* wp = c.weight ? &w : nullptr;
+      compare_errors(tag + " (errors)", [&] { cpu::nll_forward(cpu(x), cpu(t), cpu_opt(wp), cpu(l1), p); },
+                     [&] { cuda::nll_forward(gpu(x), gpu(t), gpu_opt(wp), gpu(l2), p); });
+      bool bad = false;
+      for (int64_t k = 0; k < t.n; ++k) bad |= t.i()[k] != c.ignore && (t.i()[k] < 0 || t.i()[k] >= C);
+      Buf gl = uniform(ls), g1(c.xs), g2(c.xs);
+      compare_errors(tag + " backward (errors)", [&] { cpu::nll_backward(cpu(x), cpu(t), cpu_opt(wp), cpu(gl), cpu(g1), p); },
+                     [&] { cuda::nll_backward(gpu(x), gpu(t), gpu_opt(wp), gpu(gl), gpu(g2), p); });
+      if (bad) continue;
+      compare(tag, l1, l2, 1e-6);
+      compare(tag + " backward", g1, g2, 1e-6);
+    }
+  }
+}
+
+void check_bce() {
+  for (bool logits : {false, true})
+    for (int mask = 0; mask < 8; ++mask) {
+      bool hw = mask & 1, hp = (mask & 2) && logits, ht = mask & 4;
+      std::vector<int64_t> s{37, 3};
+      Buf x = logits ? uniform(s, -5, 5) : uniform(s, 0.05f, 0.95f);
+      if (!logits) {
+        x.f()[0] = 0.f;
+        x.f()[1] = 1.f;
+      } else {
+        x.f()[0] = NAN;
+        x.f()[1] = INFINITY;
+        x.f()[2] = -INFINITY;
+        x.f()[3] = 0.f;
+      }
+      Buf t = uniform(s, 0, 1), w = uniform(s, 0.5f, 2), pw = uniform(s, 0.5f, 3), g = uniform(s);
+      BceParams p;
+      p.logits = logits;
+      std::string tag = std::string(logits ? "bce_with_logits" : "bce") + (hw ? " w" : "") + (hp ? " pw" : "") + (ht ? " gt" : "");
+      Buf l1(s), l2(s);
+      cpu::bce_forward(cpu(x), cpu(t), hw ? cpu(w) : none(), hp ? cpu(pw) : none(), cpu(l1), p);
+      cuda::bce_forward(gpu(x), gpu(t), hw ? gpu(w) : none(), hp ? gpu(pw) : none(), gpu(l2), p);
+      compare(tag, l1, l2, 1e-6);
+      Buf gx1(s), gx2(s), gt1(s), gt2(s);
+      cpu::bce_backward(cpu(x), cpu(t), hw ? cpu(w) : none(), hp ? cpu(pw) : none(), cpu(g), cpu(gx1), ht ? cpu(gt1) : none(), p);
+      cuda::bce_backward(gpu(x), gpu(t), hw ? gpu(w) : none(), hp ? gpu(pw) : none(), gpu(g), gpu(gx2), ht ? gpu(gt2) : none(), p);
+      compare(tag + " backward gx", gx1, gx2, 1e-6);
+      if (ht) compare(tag + " backward gt", gt1, gt2, 1e-6);
+    }
+  Buf x = uniform({2000}, 0, 1), t = uniform({2000}, 0, 1), l1({2000}), l2({2000});
+  x.f()[1700] = 1.5f;
+  x.f()[1900] = NAN;
+  x.f()[1800] = -0.25f;
+  BceParams p;
+  compare_errors("bce probability out of range", [&] { cpu::bce_forward(cpu(x), cpu(t), none(), none(), cpu(l1), p); },
+                 [&] { cuda::bce_forward(gpu(x), gpu(t), none(), none(), gpu(l2), p); });
+}
+
+// ------------------------------------------------------------------------------------------------ layout
+
+void check_layout() {
+  Buf x = uniform({2, 3, 4, 5});
+  for (auto perm : {std::vector<int64_t>{0, 2, 3, 1}, {3, 2, 1, 0}, {0, 1, 2, 3}, {1, 0, 2, 3}}) {
+    std::vector<int64_t> os;
+    for (int64_t d : perm) os.push_back(x.shape[size_t(d)]);
+    Buf a(os), b(os);
+    cpu::permute(cpu(x), cpu(a), perm);
+    cuda::permute(gpu(x), gpu(b), perm);
+    compare("permute " + shape_str(perm), a, b, 0);
+  }
+  const std::pair<std::vector<int64_t>, std::vector<int64_t>> ex[] = {
+      {{3, 1, 5}, {2, 3, 4, 5}}, {{}, {3, 2}}, {{1}, {7}}, {{4, 1}, {4, 6}}, {{2, 3}, {2, 3}}, {{3, 1}, {0, 3, 5}}};
+  for (const auto& [si, so] : ex) {
+    Buf in = ints(si, -9, 9), a(so, DType::i32), b(so, DType::i32);
+    cpu::expand(cpu(in), cpu(a));
+    cuda::expand(gpu(in), gpu(b));
+    compare("expand " + shape_str(si) + "->" + shape_str(so), a, b, 0);
+  }
+  Buf c(x.shape), d(x.shape);
+  cpu::copy(cpu(x), cpu(c));
+  cuda::copy(gpu(x), gpu(d));
+  compare("copy", c, d, 0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  static HostAllocator host;
+  set_allocator(DeviceType::CUDA, &host);
+  std::string only = argc > 1 ? argv[1] : "";
+  const std::pair<const char*, void (*)()> groups[] = {
+      {"creation", check_creation}, {"unary", check_unary},     {"binary", check_binary}, {"where", check_where},
+      {"reduce", check_reduce},     {"softmax", check_softmax}, {"nll", check_nll},       {"bce", check_bce},
+      {"layout", check_layout}};
+  for (auto [name, fn] : groups) {
+    if (!only.empty() && only != name) continue;
+    int before = failures, cb = checks;
+    fn();
+    std::printf("%-9s %4d checks, %d failed\n", name, checks - cb, failures - before);
+    std::fflush(stdout);
+  }
+  std::printf("%d checks, %d failures\n", checks, failures);
+  return failures ? 1 : 0;
+}
