@@ -13,7 +13,7 @@ import { tensor } from '../ops/creation';
 import { sub } from '../ops/elementwise';
 import { softmax } from '../ops/softmax';
 import { checkTensor } from '../ops/util';
-import type { AttackOptions, AttackResult, Labels, Normalization } from './types';
+import type { AttackOptions, AttackResult, Normalization } from './types';
 
 /** The model in pixel space. */
 export class Victim {
