@@ -88,6 +88,38 @@ export function cpuInfo(): CpuInfo {
   return { ...native.cpuIsa(), threads: native.numThreads() };
 }
 
+/** The measured FP32 peak of the CPU: the figure benchmarks quote their GFLOP/s against. */
+export interface CpuPeak {
+  /** Billions of float multiply-adds' operations (2 per FMA lane) per second, all threads together. */
+  gflops: number;
+  /** Threads that ran the loop at once. */
+  threads: number;
+  /** The instruction set of the loop (`cpuInfo().active`). */
+  isa: string;
+  /** Wall time of the measurement. */
+  seconds: number;
+}
+
+/**
+ * Measures the CPU's FP32 peak: a register-resident loop of independent multiply-adds with the active
+ * instruction set, on `threads` threads started together, for about `millis` milliseconds, off the JS
+ * thread. Benchmarks measure it in the same run as the kernels they rate, since a core's sustained clock
+ * (and so its peak) depends on the machine, the ISA and the load.
+ * @example
+ * const { gflops } = await measureCpuPeak({ threads: 1 }); // e.g. 150 on one AVX-512 core
+ */
+export async function measureCpuPeak(options: { threads?: number; millis?: number } = {}): Promise<CpuPeak> {
+  const threads = options.threads ?? native.numThreads();
+  const millis = options.millis ?? 300;
+  if (!Number.isInteger(threads) || threads < 1 || threads > 1024) {
+    throw new RangeError(`measureCpuPeak: option 'threads' must be an integer in 1..1024, got ${threads}`);
+  }
+  if (!(typeof millis === 'number' && millis > 0 && millis <= 60000)) {
+    throw new RangeError(`measureCpuPeak: option 'millis' must be in (0, 60000], got ${millis}`);
+  }
+  return native.measureCpuPeak(threads, millis);
+}
+
 /** One row of the native op table. */
 export interface OpTableRow {
   /** The native op's name (`conv2d`, `relu_backward`, ...). */

@@ -51,6 +51,7 @@ export interface NativeBinding {
   numThreads(): number;
   setNumThreads(n: number): void;
   cpuIsa(): { detected: string; active: string };
+  measureCpuPeak(threads: number, millis: number): Promise<{ gflops: number; threads: number; isa: string; seconds: number }>;
   cudaInfo(): NativeCudaInfo;
   cudaEmptyCache(): void;
 }

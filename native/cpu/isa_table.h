@@ -49,4 +49,20 @@ extern const ConvDirectKernels conv_direct_avx512;
 // The entry for ds::active_isa(), chosen once.
 const ConvDirectKernels& conv_direct_kernels();
 
+// The FMA peak loop (native/cpu/isa/fma_peak.cpp): runs `iterations` steps of independent register-resident
+// multiply-adds and returns the floating-point operations done; `sink` receives a sum of the results.
+typedef int64_t (*FmaPeakFn)(int64_t iterations, float* sink);
+
+struct FmaPeakKernel {
+  FmaPeakFn run;
+  const char* isa;
+};
+
+extern const FmaPeakKernel fma_peak_generic;
+extern const FmaPeakKernel fma_peak_avx2;
+extern const FmaPeakKernel fma_peak_avx512;
+
+// The entry for ds::active_isa(), chosen once.
+const FmaPeakKernel& fma_peak_kernel();
+
 }  // namespace ds::cpu

@@ -19,6 +19,7 @@
 #include "napi/handle.h"
 #include "napi/reads.h"
 #include "napi/cuda_info.h"
+#include "napi/peak.h"
 
 namespace ds::napi {
 namespace {
@@ -307,6 +308,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cpuIsa", Napi::Function::New(env, CpuIsa));
   init_reads(env, exports);
   init_cuda_info(env, exports);
+  init_peak(env, exports);
   ++g_live_envs;
   env.AddCleanupHook([env] {
     close_reads(env);
