@@ -32,7 +32,10 @@ async function row(s: Shape, threads: number, peak: number): Promise<(string | n
   const a = ds.randn([s.m, s.k]);
   const b = s.transB ? ds.randn([s.n, s.k]) : ds.randn([s.k, s.n]);
   const ours = await timeAdaptive(() => {
-    ds.tidy(() => ds.matmul(a, b, { transB: !!s.transB }));
+    // The block returns nothing, so tidy frees the product (a returned tensor would be kept).
+    ds.tidy(() => {
+      ds.matmul(a, b, { transB: !!s.transB });
+    });
     ds.synchronize();
   });
   // onnxruntime has no transposed MatMul: Gemm with transB=1 is its form of A·Bᵀ.

@@ -41,7 +41,7 @@ void taps(int64_t L, int64_t nt, const float* w, const int64_t* off, const float
   for (; q + 4 * VF <= L; q += 4 * VF) {
     vfloat a0 = ld(acc + q), a1 = ld(acc + q + VF), a2 = ld(acc + q + 2 * VF), a3 = ld(acc + q + 3 * VF);
     for (int64_t t = 0; t < nt; ++t) {
-      const vfloat wv = zero + w[t];
+      const vfloat wv = w[t] - zero;  // a bare broadcast (see gemm_microkernel.cpp)
       const float* s = src + off[t] + q;
       a0 += wv * ld(s);
       a1 += wv * ld(s + VF);
@@ -55,7 +55,7 @@ void taps(int64_t L, int64_t nt, const float* w, const int64_t* off, const float
   }
   for (; q + VF <= L; q += VF) {
     vfloat a = ld(acc + q);
-    for (int64_t t = 0; t < nt; ++t) a += (zero + w[t]) * ld(src + off[t] + q);
+    for (int64_t t = 0; t < nt; ++t) a += (w[t] - zero) * ld(src + off[t] + q);
     st(acc + q, a);
   }
   for (; q < L; ++q) {

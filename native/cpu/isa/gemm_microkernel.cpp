@@ -58,7 +58,8 @@ void microkernel(int64_t kc, const float* ap, const float* bp, float* c, int64_t
     const float* arow = ap + k * MR;
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
-      const vfloat a = zero + arow[i];  // broadcast
+      // x − (+0) is x for every x (−0 included), so this is a bare broadcast; 0 + x would cost an add.
+      const vfloat a = arow[i] - zero;
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[i][v] += a * b[v];
     }
