@@ -17,6 +17,7 @@ interface Shape {
 }
 
 const quick = process.argv.includes('--quick');
+const only = option('only');
 const square = (quick ? [256, 512, 1024] : [256, 512, 1024, 2048, 4096]).map((s) => ({ name: `${s}³`, m: s, k: s, n: s }));
 const skinny: Shape[] = [
   { name: 'GEMV 1×4096·4096×4096', m: 1, k: 4096, n: 4096 },
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
     ds.setNumThreads(threads);
     const { gflops: peak } = await ds.measureCpuPeak({ threads });
     const rows: (string | number)[][] = [];
-    for (const s of [...square, ...(quick ? [] : skinny)]) rows.push(await row(s, threads, peak));
+    for (const s of [...square, ...(quick ? [] : skinny)].filter((x) => !only || x.name.includes(only))) rows.push(await row(s, threads, peak));
     printTable(
       `GEMM, ${threads} thread(s), ISA ${isa}, measured FP32 peak ${fmt(peak, 0)} GFLOP/s (time: ms, median; ratio = ours / onnxruntime, < 1 is faster)`,
       ['shape', 'thr', 'ours ms', 'GFLOP/s', '%peak', 'ort ms', 'GFLOP/s', '%peak', 'ratio'],

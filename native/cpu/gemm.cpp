@@ -108,7 +108,10 @@ inline float dot(const float* a, int64_t sa, const float* b, int64_t sb, int64_t
 // Direct loops for small or skinny products: units are (row i, chunk of JB columns).
 void gemm_direct(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
                  const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
-  constexpr int64_t JB = 256;
+  // Column chunks as long as the rows allow, one or more per thread: the row form then streams whole rows
+  // of B, which the prefetchers follow (each element's sum runs over k in order whatever the chunking).
+  const int64_t per_thread = (N + num_threads() - 1) / num_threads();
+  const int64_t JB = std::clamp<int64_t>((per_thread + 15) / 16 * 16, 256, 4096);
   const int64_t nj = (N + JB - 1) / JB;
   const int64_t per_unit = std::max<int64_t>(1, K * std::min(N, JB));
   parallel_for(0, M * nj, std::max<int64_t>(1, 32768 / per_unit), [&](int64_t lo, int64_t hi) {
