@@ -1,5 +1,7 @@
 // CPU convolution. With Kg = (Cx/G)·kH·kW, P = OH·OW, and col the im2col matrix (Kg rows) of the input of
-// group g, four paths, chosen from the shape alone (never from the thread count):
+// group g, four paths, chosen from the shape alone (never from the thread count), and for the forward pass
+// of 3×3, stride-1, single-group layers with enough channels a fifth, Winograd F(4×4, 3×3)
+// (cpu/conv_winograd.cpp):
 //
 // 1. Full kernel (the kernel covers the whole unpadded input, so OH = OW = 1: C5 of LeNet, a 1x1 input of
 //    convTranspose): col of sample n is x[n, g] itself, so each group is one plain matrix product over the
@@ -45,6 +47,7 @@
 
 #include "core/error.h"
 #include "core/thread_pool.h"
+#include "cpu/conv_winograd.h"
 #include "cpu/gemm.h"
 #include "cpu/isa_table.h"
 #include "ops/conv.h"
@@ -362,6 +365,11 @@ void conv2d_forward(const TensorRef& x, const TensorRef& w, const TensorRef& bia
   const float* B = bias.defined ? bias.f32() : nullptr;
   float* Y = y.f32();
   if (g.N == 0 || g.Cy == 0 || g.P == 0) return;
+
+  if (!g.full && !g.wide && winograd_applies(g.Cx, g.Cy, g.OH, g.OW, g.kh, g.kw, prm)) {
+    conv2d_winograd(X, Wt, B, Y, g.N, g.Cx, g.H, g.W, g.Cy, g.OH, g.OW, prm.pad_top, prm.pad_left);
+    return;
+  }
 
   if (g.wide) {
     // y[n, co] = bias + sum over taps t of w[co, t] · (wide input shifted by off[t]), per (n, group).

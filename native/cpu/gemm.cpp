@@ -24,11 +24,11 @@ namespace {
 constexpr int64_t KC = 256;
 constexpr int64_t NC = 2048;      // a multiple of every NR (8, 16, 32)
 constexpr int64_t MC_TARGET = 144;
-constexpr int kSlots = 4;
+constexpr int kSlots = 5;
 
 struct Scratch {
-  float* p[kSlots] = {nullptr, nullptr, nullptr, nullptr};
-  int64_t cap[kSlots] = {0, 0, 0, 0};
+  float* p[kSlots] = {};
+  int64_t cap[kSlots] = {};
   ~Scratch() {
     for (float* q : p) std::free(q);
   }

@@ -16,7 +16,8 @@ void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha
 inline double gemm_work(int64_t M, int64_t N, int64_t K) { return double(M) * double(N) * double(K); }
 
 // A thread-local scratch buffer of at least n floats, 64-byte aligned, reused across calls (grown, never
-// shrunk). `slot` picks one of a few independent buffers per thread (0 and 1 are used by gemm itself).
+// shrunk). `slot` (0..4) picks one of a few independent buffers per thread (0 and 1 are used by gemm itself;
+// convolution uses 2 and 3, its Winograd path 2, 3 and 4).
 float* scratch(int slot, int64_t n);
 
 }  // namespace ds::cpu

@@ -1,7 +1,10 @@
+import { execFileSync } from 'child_process';
+import * as path from 'path';
 import * as ds from '../../src';
 import * as ref from '../reference/conv';
 import { expectClose, gradcheck, randNd, rng, toTensor, expectError } from '../helpers';
 import { cases as convCases } from '../backend/cases/conv';
+import { ensureBuilt } from '../cli/helpers';
 
 // Tolerances (normalised error: max abs error / max |expected|).
 // Forward: every output is a float32 sum of K = C_in/groups·kH·kW products (K <= 300 here); its rounding
@@ -81,6 +84,58 @@ describe('conv2d forward and backward (gradcheck)', () => {
     expect(ds.nn.functional.conv2d).toBe(ds.conv2d);
     expect(ds.nn.functional.convTranspose2d).toBe(ds.convTranspose2d);
   });
+});
+
+// Winograd F(4×4, 3×3) (3×3, stride 1, one group, >= 16 channels each way, outputs >= 8×8). Its transforms
+// multiply float32 rounding by their coefficients (up to 8·5·... in the output/input transforms), about
+// 10-30x the direct sum's error of 1e-6-1e-5 here: 1e-4 bounds it with margin, and an indexing or
+// padding mistake would give errors of order 1.
+const WINOGRAD = 1e-4;
+
+const winogradCases: ConvCase[] = [
+  { x: [1, 16, 8, 8], w: [16, 16, 3, 3], o: { padding: 1 }, bias: true },
+  { x: [2, 17, 11, 13], w: [19, 17, 3, 3], o: {} },
+  { x: [1, 24, 9, 10], w: [16, 24, 3, 3], o: { padding: [2, 0, 1, 2] }, bias: true },
+  { x: [3, 16, 15, 14], w: [32, 16, 3, 3], o: { padding: 'same' } },
+  { x: [1, 33, 30, 29], w: [20, 33, 3, 3], o: { padding: 1 }, bias: true },
+];
+
+describe('conv2d on the Winograd path', () => {
+  winogradCases.forEach((c, k) => {
+    test(`x ${JSON.stringify(c.x)} w ${JSON.stringify(c.w)} ${JSON.stringify(c.o)}${c.bias ? ' +bias' : ''}`, () => {
+      const r = rng(300 + k);
+      const x = randNd(r, c.x);
+      const w = randNd(r, c.w);
+      const b = c.bias ? randNd(r, [c.w[0]]) : null;
+      ds.tidy(() => {
+        const y = ds.conv2d(toTensor(x), toTensor(w), b ? toTensor(b) : null, c.o);
+        expectClose(y, ref.conv2d(x, w, b, refOptions(c.o, c.w)), WINOGRAD, 'forward');
+      });
+    });
+  });
+
+  test('is a different path from the GEMM one (DEEPSCOPE_CONV_WINOGRAD=0 turns it off)', () => {
+    // Same operands in a child process with the path off: equal within the tolerance, not bit for bit.
+    ensureBuilt();
+    const script = `
+      const ds = require(${JSON.stringify(path.join(__dirname, '..', '..', 'lib'))});
+      const x = ds.linspace(-1, 1, 2 * 16 * 12 * 12).reshape([2, 16, 12, 12]);
+      const w = ds.linspace(1, -1, 16 * 16 * 9).reshape([16, 16, 3, 3]).mul(0.1);
+      process.stdout.write(JSON.stringify(Array.from(ds.conv2d(x, w, null, { padding: 1 }).dataSync())));`;
+    const run = (env: Record<string, string>) =>
+      JSON.parse(
+        execFileSync(process.execPath, ['-e', script], {
+          env: { ...process.env, ...env },
+          encoding: 'utf8',
+        }),
+      ) as number[];
+    const fast = run({});
+    const plain = run({ DEEPSCOPE_CONV_WINOGRAD: '0' });
+    const maxAbs = Math.max(...plain.map(Math.abs));
+    const err = Math.max(...fast.map((v, i) => Math.abs(v - plain[i]))) / maxAbs;
+    expect(err).toBeLessThan(WINOGRAD);
+    expect(err).toBeGreaterThan(0);
+  }, 60_000);
 });
 
 interface ConvTCase {
