@@ -58,6 +58,7 @@ export {
 export { plotLines, renderLines, PALETTE, type PlotSeries, type PlotOptions, type Color } from './plot';
 export {
   exportOnnx,
+  toOnnx,
   importOnnx,
   OnnxModule,
   type ExportOnnxOptions,

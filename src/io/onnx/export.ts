@@ -143,10 +143,10 @@ function outputsOf(result: unknown): Tensor[] {
 }
 
 /**
- * Builds the ONNX `ModelProto` of `model` traced on `sampleInput` (see {@link exportOnnx}) without
- * writing it.
+ * The ONNX file of `model` traced on `sampleInput`, in memory: {@link exportOnnx} without the writing.
+ * @example const { bytes } = io.toOnnx(model, ds.randn([1, 3, 32, 32]));
  */
-export function toOnnx(model: Module, sampleInput: Tensor, options: ExportOnnxOptions = {}): { proto: onnx.IModelProto; result: Omit<ExportOnnxResult, 'bytes'> } {
+export function toOnnx(model: Module, sampleInput: Tensor, options: ExportOnnxOptions = {}): ExportOnnxResult {
   if (!(model instanceof Module)) throw new TypeError('exportOnnx: argument \'model\' must be an nn.Module');
   if (!(sampleInput instanceof Tensor)) throw new TypeError('exportOnnx: argument \'sampleInput\' must be a Tensor');
   if (sampleInput.dtype !== 'float32') throw new TypeError(`exportOnnx: 'sampleInput' must be float32, got ${sampleInput.dtype}`);
@@ -205,8 +205,13 @@ export function toOnnx(model: Module, sampleInput: Tensor, options: ExportOnnxOp
     },
   };
   return {
-    proto,
-    result: { opset, nodes: g.nodes.length, opCounts, initializers: g.initializers.map((t) => t.name!), input: inputName, outputs: outputs.map((o) => o.name) },
+    bytes: onnx.ModelProto.encode(proto).finish(),
+    opset,
+    nodes: g.nodes.length,
+    opCounts,
+    initializers: g.initializers.map((t) => t.name!),
+    input: inputName,
+    outputs: outputs.map((o) => o.name),
   };
 }
 
@@ -223,8 +228,7 @@ export function toOnnx(model: Module, sampleInput: Tensor, options: ExportOnnxOp
  */
 export async function exportOnnx(model: Module, sampleInput: Tensor, path: string, options: ExportOnnxOptions = {}): Promise<ExportOnnxResult> {
   if (typeof path !== 'string' || path === '') throw new TypeError(`exportOnnx: argument 'path' must be a non-empty string, got ${JSON.stringify(path)}`);
-  const { proto, result } = toOnnx(model, sampleInput, options);
-  const bytes = onnx.ModelProto.encode(proto).finish();
-  await fs.writeFile(path, bytes);
-  return { bytes, ...result };
+  const result = toOnnx(model, sampleInput, options);
+  await fs.writeFile(path, result.bytes);
+  return result;
 }
