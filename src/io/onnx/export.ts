@@ -66,7 +66,11 @@ class GraphBuilder implements ExportContext {
     private readonly inputName: string,
     model: Module,
   ) {
-    for (const [name, t] of [...model.namedParameters(), ...model.namedBuffers()]) this.named.set(t, name);
+    for (const [name, t] of [...model.namedParameters(), ...model.namedBuffers()]) {
+      this.named.set(t, name);
+      this.used.add(name);
+    }
+    this.used.add(inputName);
   }
 
   bind(t: Tensor, name: string): void {
