@@ -118,6 +118,21 @@ function clip(ctx: ExportContext, x: Tensor, y: Tensor, min: number | undefined,
   ctx.node('Clip', [ctx.input(x), lo, hi], [ctx.output(y)]);
 }
 
+// Our comparisons give float32 0/1; ONNX's give bool.
+function comparison(opType: string, negate = false): ExportRule {
+  return (ctx, [x, y], [z], at) => {
+    const other = y ? ctx.input(y) : ctx.floats([at.scalar as number], []);
+    let b = ctx.temp();
+    ctx.node(opType, [ctx.input(x), other], [b]);
+    if (negate) {
+      const n = ctx.temp();
+      ctx.node('Not', [b], [n]);
+      b = n;
+    }
+    ctx.node('Cast', [b], [ctx.output(z)], [a('to', onnx.TensorProto.DataType.FLOAT)]);
+  };
+}
+
 // Our indices are int32; ONNX's gathers take int64.
 function int64(ctx: ExportContext, index: Tensor): string {
   const out = ctx.temp();
@@ -243,6 +258,17 @@ export const EXPORT_OPS: Record<string, ExportRule> = {
   },
   index_select: (ctx, [x, index], [y], at) => ctx.node('Gather', [ctx.input(x), int64(ctx, index!)], [ctx.output(y)], [a('axis', at.dim as number)]),
   gather: (ctx, [x, index], [y], at) => ctx.node('GatherElements', [ctx.input(x), int64(ctx, index!)], [ctx.output(y)], [a('axis', at.dim as number)]),
+  eq: comparison('Equal'),
+  ne: comparison('Equal', true),
+  lt: comparison('Less'),
+  le: comparison('LessOrEqual'),
+  gt: comparison('Greater'),
+  ge: comparison('GreaterOrEqual'),
+  where: (ctx, [c, x, y], [z]) => {
+    const cond = ctx.temp();
+    ctx.node('Cast', [ctx.input(c)], [cond], [a('to', onnx.TensorProto.DataType.BOOL)]);
+    ctx.node('Where', [cond, ctx.input(x), ctx.input(y)], [ctx.output(z)]);
+  },
   permute: (ctx, [x], [y], at) => ctx.node('Transpose', [ctx.input(x)], [ctx.output(y)], [a('perm', at.perm as number[])]),
   expand: (ctx, [x], [y]) => ctx.node('Expand', [ctx.input(x), ctx.shape(y.shape)], [ctx.output(y)]),
   copy: unaryRule('Identity'),

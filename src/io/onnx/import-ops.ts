@@ -267,11 +267,11 @@ export const IMPORT_OPS: Record<string, ImportRule> = {
     if (str(attrs, 'approximate', 'none') !== 'none') fail(ctx, "Gelu with approximate 'tanh' is not supported");
     return [ew.gelu(asTensor(ctx, x, 'X'))];
   },
-  // No native erf: with v = √2·u, gelu(v) − gelu(−v) = v·(2Φ(v) − 1) = v·erf(u), and erf(0) = 0.
+  // No native erf: with v = √2·u, gelu(v) + gelu(−v) = v·Φ(v) − v·(1 − Φ(v)) = v·erf(u), and erf(0) = 0.
   Erf: (ctx, [xv]) => {
     const u = asTensor(ctx, xv, 'input');
     const v = ew.mul(u, Math.SQRT2);
-    const odd = ew.sub(ew.gelu(v), ew.gelu(ew.neg(v)));
+    const odd = ew.add(ew.gelu(v), ew.gelu(ew.neg(v)));
     const safe = ew.where(ew.eq(v, 0), 1, v);
     return [ew.where(ew.eq(v, 0), 0, ew.div(odd, safe))];
   },
@@ -291,6 +291,13 @@ export const IMPORT_OPS: Record<string, ImportRule> = {
   Max: variadic(ew.maximum),
   Min: variadic(ew.minimum),
   Sum: variadic(ew.add),
+  Equal: binary(ew.eq),
+  Less: binary(ew.lt),
+  LessOrEqual: binary(ew.le),
+  Greater: binary(ew.gt),
+  GreaterOrEqual: binary(ew.ge),
+  Not: unary((x) => ew.eq(x, 0)),
+  Where: (ctx, [c, x, y]) => [ew.where(asTensor(ctx, c, 'condition'), asTensor(ctx, x, 'X'), asTensor(ctx, y, 'Y'))],
   Softmax: softmaxRule(softmax),
   LogSoftmax: softmaxRule(logSoftmax),
   Concat: (ctx, inputs, attrs) => {
@@ -409,6 +416,8 @@ export const IMPORT_OPS: Record<string, ImportRule> = {
     const x = xv ?? fail(ctx, "input 'input' is missing");
     if (to === T.FLOAT || to === T.DOUBLE) return [asTensor(ctx, x, 'input')];
     if (isInts(x)) return [x];
+    // Booleans stay tensors (0/1 float32, as our comparisons give); other integers are shape arithmetic.
+    if (to === T.BOOL) return [ew.ne(x, 0)];
     return [ints(Array.from(x.dataSync(), Math.trunc), [...x.shape])];
   },
   ConstantOfShape: (ctx, [shapeV], attrs) => {
