@@ -82,15 +82,15 @@ export class OnnxModule extends Module {
     this.inputNames = (graph.input ?? []).map((i) => i.name ?? '').filter((n) => !initNames.has(n));
     this.outputNames = (graph.output ?? []).map((o) => o.name ?? '');
     this.opCounts = {};
-    this.steps = nodes.map((n, i) => {
+    this.steps = [];
+    nodes.forEach((n, i) => {
       this.opCounts[n.opType!] = (this.opCounts[n.opType!] ?? 0) + 1;
-      return {
-        opType: n.opType!,
-        inputs: n.input ?? [],
-        outputs: n.output ?? [],
-        attrs: attrsOf(n),
-        where: `node ${i} (${n.opType}${n.name ? ` '${n.name}'` : ''})`,
-      };
+      const step = { opType: n.opType!, inputs: n.input ?? [], outputs: n.output ?? [], attrs: attrsOf(n), where: `node ${i} (${n.opType}${n.name ? ` '${n.name}'` : ''})` };
+      if (step.opType !== 'Constant') return void this.steps.push(step);
+      // Constants are evaluated once: float ones become buffers under their output name.
+      const [value] = IMPORT_OPS.Constant({ opset: this.opset, training: false, where: step.where }, [], step.attrs, 1);
+      if (value instanceof Tensor) this.adopt(step.outputs[0], value, 'buffer', false);
+      else this.constants.set(step.outputs[0], value);
     });
   }
 

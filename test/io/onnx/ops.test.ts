@@ -121,6 +121,12 @@ const IMPORTS: ImportCase[] = [
   ['Resize linear (half_pixel) with sizes', 13, [1, 2, 3, 4], [{ opType: 'Resize', input: ['input', '', '', 'sizes'], output: ['output'], attribute: [attr('mode', 'linear'), attr('coordinate_transformation_mode', 'half_pixel')] }], () => [intInit('sizes', [1, 2, 7, 5])]],
   ['Erf', 13, [3, 5], [{ opType: 'Erf', input: ['input'], output: ['output'] }]],
   ['MaxPool SAME_UPPER with symmetric padding', 13, [1, 2, 7, 7], [{ opType: 'MaxPool', input: ['input'], output: ['output'], attribute: [attr('auto_pad', 'SAME_UPPER'), attr('kernel_shape', [3, 3])] }]],
+  ['Constant nodes (a float tensor, int64 values)', 13, [2, 3, 4], [
+    { opType: 'Constant', input: [], output: ['c'], attribute: [{ name: 'value', type: A.TENSOR, t: { dims: [1, 12], dataType: onnx.TensorProto.DataType.FLOAT, floatData: Array.from({ length: 12 }, (_, i) => i / 7) } }] },
+    { opType: 'Constant', input: [], output: ['shape'], attribute: [{ name: 'value_ints', type: A.INTS, ints: [2, 12] }] },
+    { opType: 'Reshape', input: ['input', 'shape'], output: ['r'] },
+    { opType: 'Add', input: ['r', 'c'], output: ['output'] },
+  ]],
 ];
 
 describe('importOnnx against onnxruntime-node on hand-written graphs', () => {
@@ -154,6 +160,23 @@ describe('importOnnx against onnxruntime-node on hand-written graphs', () => {
     await expect(ds.io.importOnnx(graph(9, [2], [{ opType: 'Relu', input: ['input'], output: ['output'] }]))).rejects.toThrow('opset 9 is not supported');
     await expect(ds.io.importOnnx(new Uint8Array([0xff, 0xff, 0xff]))).rejects.toThrow(TypeError);
     await expect(ds.io.importOnnx(42 as never)).rejects.toThrow("importOnnx: argument 'pathOrBytes' must be a path or a Uint8Array");
+  });
+});
+
+describe('export options', () => {
+  const model = new OneOp((x, [w]) => ds.mean(ds.mul(x, w), [1, 2]).flatten(1).reshape([x.shape[0], -1]), [[3, 1, 5]]);
+  test.each([13, 18, 21])('opset %d (ReduceMean axes as attribute or input)', async (opset) => {
+    ds.manualSeed(2);
+    expectRoundTrip(await roundTrip(model, ds.randn([2, 3, 4, 5]), ds.randn([5, 3, 4, 5]), { opset }));
+  });
+  test('dynamicBatch false writes the traced batch size', async () => {
+    const x = ds.randn([2, 3, 4, 5]);
+    const proto = onnx.ModelProto.decode(ds.io.toOnnx(model, x, { dynamicBatch: false }).bytes);
+    expect(proto.graph!.input![0].type!.tensorType!.shape!.dim!.map((d) => Number(d.dimValue))).toEqual([2, 3, 4, 5]);
+    expect(proto.graph!.node!.some((n) => n.opType === 'Shape')).toBe(false);
+    await expect(runOrt(ds.io.toOnnx(model, x, { dynamicBatch: false }).bytes, ds.randn([3, 3, 4, 5]))).rejects.toThrow();
+    const dynamic = onnx.ModelProto.decode(ds.io.toOnnx(model, x).bytes);
+    expect(dynamic.graph!.input![0].type!.tensorType!.shape!.dim![0].dimParam).toBe('N');
   });
 });
 
