@@ -48,7 +48,9 @@ export interface ExportOnnxResult {
   outputs: string[];
 }
 
-const KEEP_AS_DATA = new Set(['arange', 'eye', 'random_uniform', 'random_normal', 'random_bernoulli']);
+// Deterministic creations whose values are written as constants when an op uses them. Random draws are
+// not among them: baking one sample into the file would silently change the model.
+const KEEP_AS_DATA = new Set(['arange', 'eye']);
 
 // The graph under construction, and the ExportContext the op rules see.
 class GraphBuilder implements ExportContext {

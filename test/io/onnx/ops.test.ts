@@ -225,6 +225,10 @@ describe('exportOnnx errors', () => {
     const m = new OneOp((x) => ds.add(ds.argmax(x, 1).reshape([-1, 1]), x));
     expectError(() => ds.io.toOnnx(m, ds.randn([2, 3])), TypeError, 'exportOnnx: OneOp runs ops that have no ONNX export rule: argmax (1×)');
   });
+  test('random draws in the forward are refused rather than frozen into the file', () => {
+    const m = new OneOp((x) => ds.add(x, ds.randn([...x.shape])));
+    expectError(() => ds.io.toOnnx(m, ds.randn([2, 3])), TypeError, 'random_normal (1×)');
+  });
   test('the file is written and its bytes returned', async () => {
     const path = require('path').join(require('os').tmpdir(), `ds-onnx-${process.pid}.onnx`);
     const info = await ds.io.exportOnnx(net, ds.randn([2, 3]), path);
