@@ -181,6 +181,26 @@ describe('export options', () => {
 });
 
 describe('imported modules', () => {
+  test('give the gradients of the original module', async () => {
+    ds.manualSeed(9);
+    const net = new ds.nn.Sequential(new ds.nn.Conv2d(2, 3, 3, { padding: 1, groups: 1 }), new ds.nn.Tanh(), new ds.nn.MaxPool2d(2), new ds.nn.Flatten(), new ds.nn.Linear(3 * 3 * 3, 4));
+    const x = ds.randn([2, 2, 7, 6]);
+    const model = await ds.io.importOnnx(ds.io.toOnnx(net, x).bytes);
+    try {
+      const w = ds.randn([2, 4]);
+      ds.sum(ds.mul(net.call(x), w)).backward();
+      ds.sum(ds.mul(model.forward(x) as Tensor, w)).backward();
+      const ours = new Map(model.namedParameters());
+      for (const [name, p] of net.namedParameters()) {
+        // The same ops on the same values: equal up to the order of float sums.
+        expect(relErr(ours.get(name)!.grad!.dataSync(), p.grad!.dataSync())).toBeLessThan(1e-6);
+      }
+    } finally {
+      model.dispose();
+      net.dispose();
+    }
+  });
+
   test('keep the parameter names, train, and reach intermediate values', async () => {
     ds.manualSeed(5);
     const net = new ds.nn.Sequential(new ds.nn.Conv2d(1, 4, 3), new ds.nn.BatchNorm2d(4), new ds.nn.ReLU(), new ds.nn.Flatten(), new ds.nn.Linear(4 * 6 * 6, 3));
