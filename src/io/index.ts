@@ -1,13 +1,15 @@
 /**
  * Files: safetensors checkpoints (reader and writer written here, streaming tensor by tensor; weights,
- * optimizer state and training checkpoints), PNG and JPEG images to and from tensors, image grids, and
- * PNG line charts.
+ * optimizer state and training checkpoints), ONNX models in both directions, PNG and JPEG images to and
+ * from tensors, image grids, and PNG line charts.
  *
  * @example
  * await io.save(model, 'model.safetensors', { metadata: { epoch: '10' } });
  * await io.loadInto(model, 'model.safetensors');
  * const img = await io.readImage('digit.png');          // [1, H, W] float32 in [0, 1]
  * await io.writePng('grid.png', io.toImageGrid(batch)); // batch: [N, C, H, W]
+ * await io.exportOnnx(model, ds.randn([1, 3, 64, 64]), 'model.onnx'); // runs in onnxruntime
+ * const imported = await io.importOnnx('model.onnx');                  // a trainable nn.Module
  * await io.plotLines('loss.png', [{ name: 'train', values: losses }], { title: 'Loss', xLabel: 'epoch' });
  * @module
  */
@@ -54,3 +56,12 @@ export {
   type ImageGridOptions,
 } from './image';
 export { plotLines, renderLines, PALETTE, type PlotSeries, type PlotOptions, type Color } from './plot';
+export {
+  exportOnnx,
+  toOnnx,
+  importOnnx,
+  OnnxModule,
+  type ExportOnnxOptions,
+  type ExportOnnxResult,
+  type ImportOnnxOptions,
+} from './onnx';

@@ -5,11 +5,12 @@
  */
 import { Tensor, fmtShape } from '../tensor';
 import { record } from '../autograd';
-import { checkShape, checkTensor, empty, normAxis, numel, run, MAX_DIMS } from './util';
+import { checkShape, checkTensor, empty, normAxis, numel, run, traceView, MAX_DIMS } from './util';
 import { sumTo } from './reduce';
 
 function viewAs(op: string, x: Tensor, shape: number[]): Tensor {
   const out = x._view(shape);
+  traceView(op, x, out);
   record(op, [x], [out], [], ([g]) => [reshape(g, x.shape)]);
   return out;
 }

@@ -152,6 +152,32 @@ export function run(op: string, inputs: readonly (Tensor | null | undefined)[], 
     outputs.map((t, i) => t._h(op, `output ${i}`)),
     attrs,
   );
+  tracer?.(op, inputs, outputs, attrs);
+}
+
+/**
+ * @internal Sees every op that ran while {@link traceOps} is active: native ops by their kernel name, and
+ * the views (`reshape`, `flatten`, `squeeze`, `unsqueeze`) with `{ shape }`. ONNX export builds its graph
+ * from these calls.
+ */
+export type OpTracer = (op: string, inputs: readonly (Tensor | null | undefined)[], outputs: readonly Tensor[], attrs: Attrs) => void;
+
+let tracer: OpTracer | null = null;
+
+/** @internal Runs `fn` with `t` receiving its ops (synchronous code only; traces do not nest). */
+export function traceOps<T>(t: OpTracer, fn: () => T): T {
+  if (tracer) throw new Error('traceOps: a trace is already running');
+  tracer = t;
+  try {
+    return fn();
+  } finally {
+    tracer = null;
+  }
+}
+
+/** @internal Reports a view (no native op runs for it) to the active tracer. */
+export function traceView(op: string, x: Tensor, out: Tensor): void {
+  tracer?.(op, [x], [out], { shape: [...out.shape] });
 }
 
 /** @internal Allocates one output and runs `op` into it. */
