@@ -12,32 +12,10 @@
 namespace ds::cpu {
 
 void matmul(const TensorRef& a, const TensorRef& b, const TensorRef& out, const MatmulParams& p) {
-  DS_CHECK(a.dtype == DType::f32 && b.dtype == DType::f32 && out.dtype == DType::f32, "matmul: float32 only");
-  DS_CHECK(a.ndim >= 2 && b.ndim >= 2 && out.ndim >= 2, "matmul: operands must be at least 2-D");
-  DS_CHECK(a.ndim <= out.ndim && b.ndim <= out.ndim, "matmul: batch ranks");
-  const int64_t M = out.dim(-2), N = out.dim(-1);
-  const int64_t K = p.transA ? a.dim(-2) : a.dim(-1);
-  DS_CHECK((p.transA ? a.dim(-1) : a.dim(-2)) == M, "matmul: rows of a " + a.shape_str() + " vs out " + out.shape_str());
-  DS_CHECK((p.transB ? b.dim(-2) : b.dim(-1)) == N, "matmul: columns of b " + b.shape_str() + " vs out " + out.shape_str());
-  DS_CHECK((p.transB ? b.dim(-1) : b.dim(-2)) == K, "matmul: inner dims of a " + a.shape_str() + " and b " + b.shape_str());
-
-  // Batch strides (in matrices) of a and b over out's batch dims; 0 where broadcast.
-  const int R = out.ndim - 2;
-  int64_t sa[kMaxDims] = {}, sb[kMaxDims] = {};
-  int64_t batch = 1;
-  {
-    int64_t ma = 1, mb = 1;
-    for (int d = R - 1; d >= 0; --d) {
-      const int da = d - (R - (a.ndim - 2)), db = d - (R - (b.ndim - 2));
-      const int64_t na = da >= 0 ? a.shape[da] : 1, nb = db >= 0 ? b.shape[db] : 1;
-      DS_CHECK((na == out.shape[d] || na == 1) && (nb == out.shape[d] || nb == 1), "matmul: batch dims do not broadcast");
-      sa[d] = na == 1 ? 0 : ma;
-      sb[d] = nb == 1 ? 0 : mb;
-      ma *= na;
-      mb *= nb;
-      batch *= out.shape[d];
-    }
-  }
+  const MatmulDims md(a, b, out, p);
+  const int64_t M = md.M, N = md.N, K = md.K, batch = md.batch, a_batch = md.a_batch, b_batch = md.b_batch;
+  const int R = md.R;
+  const int64_t *sa = md.sa, *sb = md.sb;
   if (batch == 0 || M == 0 || N == 0) return;
   const float* A = a.f32();
   const float* B = b.f32();
@@ -45,9 +23,6 @@ void matmul(const TensorRef& a, const TensorRef& b, const TensorRef& out, const 
   const int64_t lda = p.transA ? M : K, ldb = p.transB ? K : N;
   const int64_t msa = M * K, msb = K * N, msc = M * N;
 
-  int64_t a_batch = 1, b_batch = 1;
-  for (int d = 0; d < a.ndim - 2; ++d) a_batch *= a.shape[d];
-  for (int d = 0; d < b.ndim - 2; ++d) b_batch *= b.shape[d];
   if (!p.transA && b_batch == 1 && a_batch == batch) {
     gemm(false, p.transB, batch * M, N, K, 1.f, A, K, B, ldb, 0.f, C, N);
     return;
@@ -79,17 +54,12 @@ void matmul(const TensorRef& a, const TensorRef& b, const TensorRef& out, const 
 }
 
 void linear(const TensorRef& x, const TensorRef& w, const TensorRef& bias, const TensorRef& out) {
-  DS_CHECK(x.dtype == DType::f32 && w.dtype == DType::f32 && out.dtype == DType::f32, "linear: float32 only");
-  DS_CHECK(w.ndim == 2 && x.ndim >= 1, "linear: ranks");
-  const int64_t N = w.shape[0], K = w.shape[1];
-  DS_CHECK(x.dim(-1) == K && out.dim(-1) == N, "linear: x " + x.shape_str() + ", weight " + w.shape_str() + ", out " + out.shape_str());
-  const int64_t M = K ? x.numel() / K : out.numel() / std::max<int64_t>(N, 1);
-  DS_CHECK(out.numel() == M * N, "linear: output size");
+  const LinearDims ld(x, w, bias, out);
+  const int64_t M = ld.M, N = ld.N, K = ld.K;
   if (M == 0 || N == 0) return;
   float* C = out.f32();
   float beta = 0.f;
   if (bias.defined) {
-    DS_CHECK(bias.numel() == N, "linear: bias size");
     const float* bs = bias.f32();
     parallel_for(0, M, std::max<int64_t>(1, 16384 / N), [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) std::memcpy(C + i * N, bs, size_t(N) * sizeof(float));

@@ -17,6 +17,8 @@ void check_launch(const char* kernel);
 cudaStream_t stream(int index);
 // Multiprocessor count of device `index` (from the cached device query; 1 when unknown).
 int multiprocessors(int index);
+// Compute capability of device `index` as major * 10 + minor (0 when unknown).
+int compute_capability(int index);
 // Copies `bytes` from the device to the host and waits for the stream: for the few ops that must look at
 // data on the host before going on (the losses' target validation).
 void read_back(int device, void* host, const void* dev, size_t bytes);

@@ -211,6 +211,12 @@ int multiprocessors(int index) {
   return i.devices[size_t(index)].multiprocessors;
 }
 
+int compute_capability(int index) {
+  const Info& i = info_ref();
+  if (index < 0 || index >= int(i.devices.size())) return 0;
+  return i.devices[size_t(index)].major * 10 + i.devices[size_t(index)].minor;
+}
+
 void read_back(int device, void* host, const void* dev, size_t bytes) {
   cudaStream_t s = stream(device);
   check(cudaMemcpyAsync(host, dev, bytes, cudaMemcpyDeviceToHost, s), "cudaMemcpyAsync(device to host)");

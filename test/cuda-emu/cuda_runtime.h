@@ -26,6 +26,9 @@
 #define __forceinline__ inline
 #define __launch_bounds__(...)
 #define __shared__ static
+#define __align__(n) alignas(n)
+// Kernel files use this to pick the emulations of inline PTX (cuda/gemm.cuh: TF32 rounding and mma).
+#define DS_CUDA_EMULATOR 1
 
 using std::max;
 using std::min;
@@ -68,6 +71,7 @@ struct Block {
   ucontext_t main;
   const std::function<void()>* body = nullptr;
   unsigned char slot[1024][16];  // shuffle exchange, one slot per thread
+  float mma[1024][6];            // mma fragments (a0..a3, b0, b1), one slot per thread
 };
 
 inline Block& block() {
@@ -173,6 +177,36 @@ T shfl(T v, int src_or_delta, bool absolute) {
 }
 
 inline std::mutex atomic_mu;
+
+// cvt.rna.tf32.f32: round to 10 mantissa bits, to nearest with ties away from zero (NaN and inf kept).
+inline float tf32(float x) {
+  uint32_t u;
+  std::memcpy(&u, &x, 4);
+  if ((u & 0x7f800000u) != 0x7f800000u) u = (u + 0x1000u) & 0xffffe000u;
+  std::memcpy(&x, &u, 4);
+  return x;
+}
+
+// mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 with d as accumulator, over the warp's fragments
+// (layout in cuda/gemm.cuh): every lane deposits its fragments, then computes its four outputs in FP32
+// from everyone's (products of TF32 values are exact in FP32; the sum runs in k order).
+inline void mma_m16n8k8(float (&d)[4], const float (&a)[4], const float (&b)[2]) {
+  Block& bl = block();
+  const int t = bl.current, lane = t % 32, warp = t / 32;
+  for (int r = 0; r < 4; ++r) bl.mma[t][r] = a[r];
+  bl.mma[t][4] = b[0];
+  bl.mma[t][5] = b[1];
+  barrier(warp, "mma");
+  const float(*w)[6] = bl.mma + warp * 32;
+  const int g = lane / 4, q = lane % 4;
+  for (int r = 0; r < 4; ++r) {
+    const int row = g + 8 * (r / 2), col = 2 * q + r % 2;
+    float s = d[r];
+    for (int k = 0; k < 8; ++k) s += w[4 * (row % 8) + k % 4][row / 8 + 2 * (k / 4)] * w[4 * col + k % 4][4 + k / 4];
+    d[r] = s;
+  }
+  barrier(warp, "mma");
+}
 
 }  // namespace emu
 
