@@ -83,8 +83,8 @@ __device__ __forceinline__ void mma_tf32(float (&d)[4], const float (&a)[4], con
 
 template <class C>
 struct Smem {
-  float a[2][C::BK][C::BM + C::kPad];
-  float b[2][C::BK][C::BN + C::kPad];
+  alignas(16) float a[2][C::BK][C::BM + C::kPad];
+  alignas(16) float b[2][C::BK][C::BN + C::kPad];
 };
 
 // Global -> registers -> shared memory for one K slice of both operands.
@@ -246,7 +246,7 @@ struct PartialOut {
 // Block (blockIdx.x = tile, blockIdx.z = (batch entry, K chunk) pairs in a grid-stride loop).
 template <class C, class P>
 __global__ void __launch_bounds__(kGemmThreads) gemm_kernel(P p, int splits, int kchunk, float* ws) {
-  __shared__ __align__(16) Smem<C> s;
+  __shared__ Smem<C> s;
   const int ntn = (p.N + C::BN - 1) / C::BN;
   const int m0 = int(blockIdx.x) / ntn * C::BM, n0 = int(blockIdx.x) % ntn * C::BN;
   const int pairs = p.batch * splits;

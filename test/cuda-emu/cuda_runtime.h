@@ -26,7 +26,6 @@
 #define __forceinline__ inline
 #define __launch_bounds__(...)
 #define __shared__ static
-#define __align__(n) alignas(n)
 // Kernel files use this to pick the emulations of inline PTX (cuda/gemm.cuh: TF32 rounding and mma).
 #define DS_CUDA_EMULATOR 1
 
