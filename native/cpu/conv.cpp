@@ -88,18 +88,9 @@ struct Geom {
   int64_t Hs = 0, Ws = 0, PS = 0, L = 0, Z = 0, base = 0, E = 0;
 
   Geom(const TensorRef& x, const TensorRef& y, const TensorRef& w, const Conv2dParams& prm, const char* op) : p(prm) {
-    DS_CHECK(x.ndim == 4 && y.ndim == 4 && w.ndim == 4, std::string(op) + ": 4-D tensors expected");
-    DS_CHECK(x.dtype == DType::f32 && y.dtype == DType::f32 && w.dtype == DType::f32, std::string(op) + ": float32 only");
-    N = x.shape[0], Cx = x.shape[1], H = x.shape[2], W = x.shape[3];
-    Cy = y.shape[1], OH = y.shape[2], OW = y.shape[3];
-    kh = w.shape[2], kw = w.shape[3];
-    G = p.groups;
-    DS_CHECK(G >= 1 && Cx % G == 0 && Cy % G == 0, std::string(op) + ": groups");
-    Cxg = Cx / G, Cyg = Cy / G;
-    DS_CHECK(y.shape[0] == N && w.shape[0] == Cy && w.shape[1] == Cxg,
-             std::string(op) + ": shapes x " + x.shape_str() + ", w " + w.shape_str() + ", y " + y.shape_str());
-    DS_CHECK(p.stride_h >= 1 && p.stride_w >= 1 && p.dil_h >= 1 && p.dil_w >= 1 && p.pad_top >= 0 && p.pad_left >= 0,
-             std::string(op) + ": stride, dilation, padding");
+    const Conv2dDims d(x, y, w, prm, op);
+    N = d.N, Cx = d.Cx, H = d.H, W = d.W, Cy = d.Cy, OH = d.OH, OW = d.OW, kh = d.kh, kw = d.kw, G = d.G;
+    Cxg = d.Cxg, Cyg = d.Cyg;
     Kg = Cxg * kh * kw;
     P = OH * OW;
     HW = H * W;
