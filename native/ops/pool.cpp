@@ -24,28 +24,19 @@ Pool2dParams Pool2dParams::from(const Attrs& a) {
   return p;
 }
 
-namespace {
+// One row per op, the CPU kernel and the CUDA one called alike.
+#define DS_POOL_OP(name, call) \
+  { #name, [](const OpCall& c) { cpu::call; }, DS_CUDA([](const OpCall& c) { cuda::call; }) }
 
-// max_pool2d: in x; out y, indices.
-void max_pool2d_cpu(const OpCall& c) { cpu::max_pool2d(c.in[0], c.out[0], c.out[1], Pool2dParams::from(c.attrs)); }
-// max_pool2d_backward: in gy, indices; out gx.
-void max_pool2d_backward_cpu(const OpCall& c) { cpu::max_pool2d_backward(c.in[0], c.in[1], c.out[0]); }
-// avg_pool2d: in x; out y.
-void avg_pool2d_cpu(const OpCall& c) { cpu::avg_pool2d(c.in[0], c.out[0], Pool2dParams::from(c.attrs)); }
-// avg_pool2d_backward: in gy; out gx.
-void avg_pool2d_backward_cpu(const OpCall& c) { cpu::avg_pool2d_backward(c.in[0], c.out[0], Pool2dParams::from(c.attrs)); }
-// adaptive_avg_pool2d: in x; out y.  adaptive_avg_pool2d_backward: in gy; out gx.
-void adaptive_avg_pool2d_cpu(const OpCall& c) { cpu::adaptive_avg_pool2d(c.in[0], c.out[0]); }
-void adaptive_avg_pool2d_backward_cpu(const OpCall& c) { cpu::adaptive_avg_pool2d_backward(c.in[0], c.out[0]); }
-// adaptive_max_pool2d: in x; out y, indices (backward: max_pool2d_backward).
-void adaptive_max_pool2d_cpu(const OpCall& c) { cpu::adaptive_max_pool2d(c.in[0], c.out[0], c.out[1]); }
-
-}  // namespace
-
-DS_REGISTER_OPS({"max_pool2d", max_pool2d_cpu, nullptr}, {"max_pool2d_backward", max_pool2d_backward_cpu, nullptr},
-                {"avg_pool2d", avg_pool2d_cpu, nullptr}, {"avg_pool2d_backward", avg_pool2d_backward_cpu, nullptr},
-                {"adaptive_avg_pool2d", adaptive_avg_pool2d_cpu, nullptr},
-                {"adaptive_avg_pool2d_backward", adaptive_avg_pool2d_backward_cpu, nullptr},
-                {"adaptive_max_pool2d", adaptive_max_pool2d_cpu, nullptr});
+// max_pool2d: in x; out y, indices.  max_pool2d_backward: in gy, indices; out gx (also the backward of
+// adaptive max pooling).  avg_pool2d, adaptive_avg_pool2d: in x; out y; their backward: in gy; out gx.
+// adaptive_max_pool2d: in x; out y, indices.
+DS_REGISTER_OPS(DS_POOL_OP(max_pool2d, max_pool2d(c.in[0], c.out[0], c.out[1], Pool2dParams::from(c.attrs))),
+                DS_POOL_OP(max_pool2d_backward, max_pool2d_backward(c.in[0], c.in[1], c.out[0])),
+                DS_POOL_OP(avg_pool2d, avg_pool2d(c.in[0], c.out[0], Pool2dParams::from(c.attrs))),
+                DS_POOL_OP(avg_pool2d_backward, avg_pool2d_backward(c.in[0], c.out[0], Pool2dParams::from(c.attrs))),
+                DS_POOL_OP(adaptive_avg_pool2d, adaptive_avg_pool2d(c.in[0], c.out[0])),
+                DS_POOL_OP(adaptive_avg_pool2d_backward, adaptive_avg_pool2d_backward(c.in[0], c.out[0])),
+                DS_POOL_OP(adaptive_max_pool2d, adaptive_max_pool2d(c.in[0], c.out[0], c.out[1])));
 
 }  // namespace ds

@@ -35,4 +35,15 @@ void adaptive_avg_pool2d_backward(const TensorRef& gy, const TensorRef& gx);
 void adaptive_max_pool2d(const TensorRef& x, const TensorRef& y, const TensorRef& idx);
 }  // namespace cpu
 
+namespace cuda {
+// As the cpu:: functions, bit for bit (cuda/pool.cu).
+void max_pool2d(const TensorRef& x, const TensorRef& y, const TensorRef& idx, const Pool2dParams& p);
+void max_pool2d_backward(const TensorRef& gy, const TensorRef& idx, const TensorRef& gx);
+void avg_pool2d(const TensorRef& x, const TensorRef& y, const Pool2dParams& p);
+void avg_pool2d_backward(const TensorRef& gy, const TensorRef& gx, const Pool2dParams& p);
+void adaptive_avg_pool2d(const TensorRef& x, const TensorRef& y);
+void adaptive_avg_pool2d_backward(const TensorRef& gy, const TensorRef& gx);
+void adaptive_max_pool2d(const TensorRef& x, const TensorRef& y, const TensorRef& idx);
+}  // namespace cuda
+
 }  // namespace ds
