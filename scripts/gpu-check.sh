@@ -11,7 +11,9 @@
 #       command: bash scripts/gpu-check.sh run
 #     prints nvidia-smi, the CUDA facts, the runtime checks and every backend case whose ops have CUDA
 #     kernels against the CPU (PASS/FAIL with its max normalised error), then one line per CUDA op (cases,
-#     max error, tolerance, PASS/FAIL), and leaves it all in $OUT/gpu-check.txt. About a minute on an H100.
+#     max error, tolerance, PASS/FAIL), and leaves it all in $OUT/gpu-check.txt; then the CUDA benchmark
+#     (bench/cuda/kernels.ts: GEMM 4096³ and ResNet-50's convolutions, FP32 and TF32, against PyTorch when
+#     it is installed there; $OUT/bench.txt, $OUT/torch.json). A few minutes on an H100.
 #  Without a GPU, bash scripts/cuda-emulate.sh runs the same kernels on the CPU through an emulator.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +26,15 @@ case "${1:-}" in
     ;;
   run)
     nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv || true
-    DEEPSCOPE_BINARY="$PWD/build/Release/deepscope.node" node build/gpu-check/test/gpu/run.js
+    export DEEPSCOPE_BINARY="$PWD/build/Release/deepscope.node"
+    node build/gpu-check/test/gpu/run.js
+    status=$?
+    # The benchmark: PyTorch's times first (where torch sees the GPU), then ours with the ratio; the table
+    # comes last. ${QUICK:+--quick} (QUICK=1) runs a third of the convolutions.
+    bench=build/gpu-check/bench/cuda/kernels.js
+    node "$bench" --shapes | timeout 240 python3 bench/cuda/torch_ref.py >"${OUT:-/tmp}/torch.json" || echo '{}' >"${OUT:-/tmp}/torch.json"
+    node "$bench" --torch "${OUT:-/tmp}/torch.json" ${QUICK:+--quick} | tee "${OUT:-/tmp}/bench.txt"
+    exit $status
     ;;
   *)
     echo "usage: bash scripts/gpu-check.sh prepare [arch] | run" >&2

@@ -5,6 +5,7 @@
  */
 import * as ds from '../../../src';
 import { BackendCase, input, withGrads } from '../case';
+import { withTf32 } from './matmul';
 
 // 1e-5: float32 GEMM sums (K = C_in/groups·kH·kW <= 300 here) whose order may differ between backends.
 const TOL = 1e-5;
@@ -40,5 +41,25 @@ export const cases: BackendCase[] = [
       const b = input([6], d, 19);
       return withGrads([x, w, b], () => ds.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1, groups: 3 }));
     },
+  },
+  {
+    // ResNet-like sizes: 128 x 128 GEMM tiles, split K in the weight gradient; then the same in TF32.
+    ops: ['conv2d', 'conv2d_backward_data', 'conv2d_backward_weight'],
+    tol: TOL,
+    run: (d) => {
+      const x = input([4, 64, 28, 28], d, 20);
+      const w = input([128, 64, 3, 3], d, 21);
+      return withGrads([x, w], () => ds.conv2d(x, w, null, { stride: 2, padding: 1 }));
+    },
+  },
+  {
+    ops: ['conv2d', 'conv2d_backward_data', 'conv2d_backward_weight'],
+    tol: 3e-3, // TF32, as in matmul.ts
+    run: (d) =>
+      withTf32(() => {
+        const x = input([4, 64, 28, 28], d, 22);
+        const w = input([128, 64, 3, 3], d, 23);
+        return withGrads([x, w], () => ds.conv2d(x, w, null, { padding: 1 }));
+      }),
   },
 ];

@@ -8,6 +8,25 @@ import { BackendCase, input, withGrads } from '../case';
 // 1e-5: float32 GEMM sums whose order may differ between backends (K <= 200 here).
 const TOL = 1e-5;
 
+// 3e-3: TF32 keeps 10 mantissa bits of each operand (relative error near 2^-11 per product, about 5e-4
+// normalised over random sums of a few hundred terms).
+const TF32_TOL = 3e-3;
+
+/**
+ * Runs `f` with the CUDA GEMM's TF32 path enabled (DEEPSCOPE_CUDA_TF32=1; read when each kernel launches,
+ * so the stream is drained before the variable goes). No effect on the CPU.
+ */
+export function withTf32(f: () => ds.Tensor[]): ds.Tensor[] {
+  process.env.DEEPSCOPE_CUDA_TF32 = '1';
+  try {
+    const out = f();
+    ds.synchronize();
+    return out;
+  } finally {
+    delete process.env.DEEPSCOPE_CUDA_TF32;
+  }
+}
+
 export const cases: BackendCase[] = [
   {
     ops: ['matmul', 'sum'],
@@ -46,5 +65,26 @@ export const cases: BackendCase[] = [
       const b = input([5], d, 9);
       return withGrads([x, w, b], () => ds.linear(x, w, b));
     },
+  },
+  {
+    // Big enough for the 128 x 128 tiles and, with DEEPSCOPE_CUDA_TF32=1, the tensor-core path.
+    ops: ['matmul'],
+    tol: TOL,
+    run: (d) => {
+      const a = input([300, 200], d, 10);
+      const b = input([200, 260], d, 11);
+      return withGrads([a, b], () => ds.matmul(a, b));
+    },
+  },
+  {
+    ops: ['matmul', 'linear', 'sum'],
+    tol: TF32_TOL,
+    run: (d) =>
+      withTf32(() => {
+        const x = input([4, 100, 160], d, 12);
+        const w = input([130, 160], d, 13);
+        const b = input([130], d, 14);
+        return withGrads([x, w, b], () => ds.matmul(ds.linear(x, w, b), w));
+      }),
   },
 ];
