@@ -175,78 +175,64 @@ __global__ void avg_pool_backward_kernel(const float* __restrict__ gy, float* __
   }
 }
 
-void check_size(const cpu::PlaneDims& d, const char* op) {
+// The planes of `in` -> `out` (checked as on the CPU), in 32-bit plane coordinates.
+Dims checked(const TensorRef& in, const TensorRef& out, const char* op) {
+  const cpu::PlaneDims d = cpu::plane_dims(in, out, op);
   DS_CHECK(d.H * d.W <= INT32_MAX && d.OH * d.OW <= INT32_MAX, std::string(op) + ": plane too large");
+  return dims(d);
+}
+
+// One grid-stride launch over n items (nothing when n == 0) on `device`'s stream.
+template <class Kernel, class... Args>
+void launch(int64_t n, int threads, int device, const char* op, Kernel kernel, Args... args) {
+  if (n == 0) return;
+  kernel<<<grid_for(n, threads), threads, 0, stream(device)>>>(args...);
+  check_launch(op);
 }
 
 }  // namespace
 
 void max_pool2d(const TensorRef& x, const TensorRef& y, const TensorRef& idx, const Pool2dParams& p) {
-  const cpu::PlaneDims pd = cpu::plane_dims(x, y, "max_pool2d");
+  const Dims d = checked(x, y, "max_pool2d");
   DS_CHECK(idx.dtype == DType::i32 && idx.numel() == y.numel(), "max_pool2d: indices shape");
-  check_size(pd, "max_pool2d");
-  const int64_t n = y.numel();
-  if (n == 0) return;
-  max_pool_kernel<<<grid_for(n), kThreads, 0, stream(y.device.index)>>>(x.f32(), y.f32(), idx.i32(), dims(pd), win(p));
-  check_launch("max_pool2d");
+  launch(y.numel(), kThreads, y.device.index, "max_pool2d", max_pool_kernel, x.f32(), y.f32(), idx.i32(), d, win(p));
 }
 
 void max_pool2d_backward(const TensorRef& gy, const TensorRef& idx, const TensorRef& gx) {
-  const cpu::PlaneDims pd = cpu::plane_dims(gx, gy, "max_pool2d_backward");
+  const Dims d = checked(gx, gy, "max_pool2d_backward");
   DS_CHECK(idx.numel() == gy.numel(), "max_pool2d_backward: indices shape");
-  check_size(pd, "max_pool2d_backward");
-  if (pd.planes == 0) return;
-  max_pool_backward_kernel<<<grid_for(pd.planes, 64), 64, 0, stream(gx.device.index)>>>(gy.f32(), idx.i32(), gx.f32(),
-                                                                                       dims(pd));
-  check_launch("max_pool2d_backward");
+  // Few threads per block: one thread per plane, and there may be few planes.
+  launch(d.planes, 64, gx.device.index, "max_pool2d_backward", max_pool_backward_kernel, gy.f32(), idx.i32(), gx.f32(), d);
 }
 
 void avg_pool2d(const TensorRef& x, const TensorRef& y, const Pool2dParams& p) {
-  const cpu::PlaneDims pd = cpu::plane_dims(x, y, "avg_pool2d");
-  check_size(pd, "avg_pool2d");
-  const int64_t n = y.numel();
-  if (n == 0) return;
-  avg_pool_kernel<false><<<grid_for(n), kThreads, 0, stream(y.device.index)>>>(x.f32(), y.f32(), dims(pd), win(p));
-  check_launch("avg_pool2d");
+  const Dims d = checked(x, y, "avg_pool2d");
+  launch(y.numel(), kThreads, y.device.index, "avg_pool2d", avg_pool_kernel<false>, x.f32(), y.f32(), d, win(p));
 }
 
 void avg_pool2d_backward(const TensorRef& gy, const TensorRef& gx, const Pool2dParams& p) {
-  const cpu::PlaneDims pd = cpu::plane_dims(gx, gy, "avg_pool2d_backward");
-  check_size(pd, "avg_pool2d_backward");
-  const int64_t n = gx.numel();
-  if (n == 0) return;
-  avg_pool_backward_kernel<false><<<grid_for(n), kThreads, 0, stream(gx.device.index)>>>(gy.f32(), gx.f32(), dims(pd), win(p));
-  check_launch("avg_pool2d_backward");
+  const Dims d = checked(gx, gy, "avg_pool2d_backward");
+  launch(gx.numel(), kThreads, gx.device.index, "avg_pool2d_backward", avg_pool_backward_kernel<false>, gy.f32(), gx.f32(),
+         d, win(p));
 }
 
 void adaptive_avg_pool2d(const TensorRef& x, const TensorRef& y) {
-  const cpu::PlaneDims pd = cpu::plane_dims(x, y, "adaptive_avg_pool2d");
-  DS_CHECK(pd.OH > 0 && pd.OW > 0, "adaptive_avg_pool2d: empty output");
-  check_size(pd, "adaptive_avg_pool2d");
-  const int64_t n = y.numel();
-  if (n == 0) return;
-  avg_pool_kernel<true><<<grid_for(n), kThreads, 0, stream(y.device.index)>>>(x.f32(), y.f32(), dims(pd), Win{});
-  check_launch("adaptive_avg_pool2d");
+  const Dims d = checked(x, y, "adaptive_avg_pool2d");
+  DS_CHECK(d.OH > 0 && d.OW > 0, "adaptive_avg_pool2d: empty output");
+  launch(y.numel(), kThreads, y.device.index, "adaptive_avg_pool2d", avg_pool_kernel<true>, x.f32(), y.f32(), d, Win{});
 }
 
 void adaptive_avg_pool2d_backward(const TensorRef& gy, const TensorRef& gx) {
-  const cpu::PlaneDims pd = cpu::plane_dims(gx, gy, "adaptive_avg_pool2d_backward");
-  check_size(pd, "adaptive_avg_pool2d_backward");
-  const int64_t n = gx.numel();
-  if (n == 0) return;
-  avg_pool_backward_kernel<true><<<grid_for(n), kThreads, 0, stream(gx.device.index)>>>(gy.f32(), gx.f32(), dims(pd), Win{});
-  check_launch("adaptive_avg_pool2d_backward");
+  const Dims d = checked(gx, gy, "adaptive_avg_pool2d_backward");
+  launch(gx.numel(), kThreads, gx.device.index, "adaptive_avg_pool2d_backward", avg_pool_backward_kernel<true>, gy.f32(),
+         gx.f32(), d, Win{});
 }
 
 void adaptive_max_pool2d(const TensorRef& x, const TensorRef& y, const TensorRef& idx) {
-  const cpu::PlaneDims pd = cpu::plane_dims(x, y, "adaptive_max_pool2d");
-  DS_CHECK(pd.OH > 0 && pd.OW > 0 && pd.H > 0 && pd.W > 0, "adaptive_max_pool2d: empty input or output");
+  const Dims d = checked(x, y, "adaptive_max_pool2d");
+  DS_CHECK(d.OH > 0 && d.OW > 0 && d.H > 0 && d.W > 0, "adaptive_max_pool2d: empty input or output");
   DS_CHECK(idx.dtype == DType::i32 && idx.numel() == y.numel(), "adaptive_max_pool2d: indices shape");
-  check_size(pd, "adaptive_max_pool2d");
-  const int64_t n = y.numel();
-  if (n == 0) return;
-  adaptive_max_kernel<<<grid_for(n), kThreads, 0, stream(y.device.index)>>>(x.f32(), y.f32(), idx.i32(), dims(pd));
-  check_launch("adaptive_max_pool2d");
+  launch(y.numel(), kThreads, y.device.index, "adaptive_max_pool2d", adaptive_max_kernel, x.f32(), y.f32(), idx.i32(), d);
 }
 
 }  // namespace ds::cuda
