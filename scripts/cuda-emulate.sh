@@ -4,12 +4,12 @@
 # check*.cpp hold the cases). For machines without a GPU: it checks the kernels' indexing, reductions,
 # barriers and shuffles, not what only a GPU can show (see docs/cuda.md).
 #   bash scripts/cuda-emulate.sh [group]
-#   group: creation unary binary where reduce softmax nll bce layout matmul conv pool
+#   group: creation unary binary where reduce softmax nll bce layout matmul conv pool norm
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=build-emu
 mkdir -p "$out"
-kernels=(creation elementwise reduce softmax layout matmul conv pool)
+kernels=(creation elementwise reduce softmax layout matmul conv pool norm)
 srcs=()
 for k in "${kernels[@]}"; do
   python3 test/cuda-emu/translate.py "native/cuda/$k.cu" "$out/cuda_$k.tmp"
@@ -27,9 +27,10 @@ done
 # shared geometry (native/ops) and the op table they register in.
 for k in "${kernels[@]}"; do srcs+=("native/cpu/$k.cpp"); done
 srcs+=(native/cpu/gemm.cpp native/cpu/conv_winograd.cpp native/cpu/isa_table.cpp native/core/cpu_features.cpp
-  native/core/op_registry.cpp native/ops/matmul.cpp native/ops/conv.cpp native/ops/pool.cpp
+  native/core/op_registry.cpp native/ops/matmul.cpp native/ops/conv.cpp native/ops/pool.cpp native/ops/norm.cpp
   native/core/storage.cpp native/core/thread_pool.cpp
-  test/cuda-emu/check.cpp test/cuda-emu/check_matmul.cpp test/cuda-emu/check_conv.cpp test/cuda-emu/check_pool.cpp)
+  test/cuda-emu/check.cpp test/cuda-emu/check_matmul.cpp test/cuda-emu/check_conv.cpp test/cuda-emu/check_pool.cpp
+  test/cuda-emu/check_norm.cpp)
 declare -A isa_flags=([generic]="" [avx2]="-mavx2 -mfma -mf16c"
   [avx512]="-mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx512vpopcntdq -mavx2 -mfma -mprefer-vector-width=512")
 objs=()

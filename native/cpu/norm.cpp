@@ -46,18 +46,13 @@ std::vector<double> channel_sums(const NCS& d, F fn) {
 void batch_norm(const TensorRef& x, const TensorRef& weight, const TensorRef& bias, const TensorRef& running_mean,
                 const TensorRef& running_var, const TensorRef& y, const TensorRef& save_mean,
                 const TensorRef& save_invstd, const BatchNormParams& p) {
-  NCS d = ncs_of(x, "batch_norm");
-  DS_CHECK(y.numel() == x.numel() && save_mean.numel() == d.C && save_invstd.numel() == d.C, "batch_norm: output sizes");
-  DS_CHECK(!weight.defined || weight.numel() == d.C, "batch_norm: weight size");
-  DS_CHECK(!bias.defined || bias.numel() == d.C, "batch_norm: bias size");
-  DS_CHECK(running_mean.defined == running_var.defined, "batch_norm: running mean and var go together");
-  DS_CHECK(!running_mean.defined || (running_mean.numel() == d.C && running_var.numel() == d.C), "batch_norm: running sizes");
+  const NcsDims nd = batch_norm_dims(x, weight, bias, running_mean, running_var, y, save_mean, save_invstd, p);
+  const NCS d{nd.N, nd.C, nd.S};
   const float* xs = x.f32();
   float* mean = save_mean.f32();
   float* invstd = save_invstd.f32();
   if (p.training) {
     int64_t M = d.N * d.S;
-    DS_CHECK(M > 1, "batch_norm: training needs more than one value per channel");
     auto s1 = channel_sums<1>(d, [&](int64_t n, int64_t c, double* acc) {
       const float* xp = xs + (n * d.C + c) * d.S;
       double s = 0;
@@ -84,7 +79,6 @@ void batch_norm(const TensorRef& x, const TensorRef& weight, const TensorRef& bi
       }
     }
   } else {
-    DS_CHECK(running_mean.defined, "batch_norm: eval needs the running statistics");
     for (int64_t c = 0; c < d.C; ++c) {
       mean[c] = running_mean.f32()[c];
       invstd[c] = float(1.0 / std::sqrt(double(running_var.f32()[c]) + p.eps));
@@ -107,10 +101,8 @@ void batch_norm(const TensorRef& x, const TensorRef& weight, const TensorRef& bi
 void batch_norm_backward(const TensorRef& x, const TensorRef& gy, const TensorRef& weight, const TensorRef& mean,
                          const TensorRef& invstd, const TensorRef& dx, const TensorRef& dweight,
                          const TensorRef& dbias, const BatchNormParams& p) {
-  NCS d = ncs_of(x, "batch_norm_backward");
-  DS_CHECK(gy.numel() == x.numel() && dx.numel() == x.numel(), "batch_norm_backward: gradient sizes");
-  DS_CHECK(mean.numel() == d.C && invstd.numel() == d.C && dweight.numel() == d.C && dbias.numel() == d.C,
-           "batch_norm_backward: per-channel sizes");
+  const NcsDims nd = batch_norm_backward_dims(x, gy, mean, invstd, dx, dweight, dbias);
+  const NCS d{nd.N, nd.C, nd.S};
   const float* xs = x.f32();
   const float* g = gy.f32();
   const float* mu = mean.f32();

@@ -21,6 +21,17 @@ struct LrnParams {
   static LrnParams from(const Attrs& a);
 };
 
+// A normalisation's input seen as [N, C, S].
+struct NcsDims {
+  int64_t N, C, S;
+};
+// The checked sizes of batch_norm's tensors (the same on every backend; running_* and weight/bias optional).
+NcsDims batch_norm_dims(const TensorRef& x, const TensorRef& weight, const TensorRef& bias,
+                        const TensorRef& running_mean, const TensorRef& running_var, const TensorRef& y,
+                        const TensorRef& save_mean, const TensorRef& save_invstd, const BatchNormParams& p);
+NcsDims batch_norm_backward_dims(const TensorRef& x, const TensorRef& gy, const TensorRef& mean, const TensorRef& invstd,
+                                 const TensorRef& dx, const TensorRef& dweight, const TensorRef& dbias);
+
 namespace cpu {
 // y = (x - mean) · invstd · weight + bias per channel; writes the mean and invstd used (save_*). Training:
 // batch statistics (biased variance), and when running_mean/var are defined they are updated in place with
@@ -39,5 +50,15 @@ void local_response_norm(const TensorRef& x, const TensorRef& y, const TensorRef
 void local_response_norm_backward(const TensorRef& x, const TensorRef& y, const TensorRef& scale, const TensorRef& gy,
                                   const TensorRef& gx, const LrnParams& p);
 }  // namespace cpu
+
+namespace cuda {
+// As the cpu:: batch norm (cuda/norm.cu): per-slice Welford statistics in double, merged in order.
+void batch_norm(const TensorRef& x, const TensorRef& weight, const TensorRef& bias, const TensorRef& running_mean,
+                const TensorRef& running_var, const TensorRef& y, const TensorRef& save_mean,
+                const TensorRef& save_invstd, const BatchNormParams& p);
+void batch_norm_backward(const TensorRef& x, const TensorRef& gy, const TensorRef& weight, const TensorRef& mean,
+                         const TensorRef& invstd, const TensorRef& dx, const TensorRef& dweight,
+                         const TensorRef& dbias, const BatchNormParams& p);
+}  // namespace cuda
 
 }  // namespace ds

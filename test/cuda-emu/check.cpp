@@ -477,7 +477,8 @@ int main(int argc, char** argv) {
   const std::pair<const char*, void (*)()> groups[] = {
       {"creation", check_creation}, {"unary", check_unary},     {"binary", check_binary}, {"where", check_where},
       {"reduce", check_reduce},     {"softmax", check_softmax}, {"nll", check_nll},       {"bce", check_bce},
-      {"layout", check_layout},     {"matmul", check_matmul},   {"conv", check_conv},     {"pool", check_pool}};
+      {"layout", check_layout},     {"matmul", check_matmul},   {"conv", check_conv},     {"pool", check_pool},
+      {"norm", check_norm}};
   for (auto [name, fn] : groups) {
     if (!only.empty() && only != name) continue;
     int before = failures, cb = checks;

@@ -165,9 +165,10 @@ inline std::string shape_str(const std::vector<int64_t>& s) {
 }
 
 
-// The groups of check_kernels.cpp.
+// The groups of check_matmul.cpp, check_conv.cpp, check_pool.cpp and check_norm.cpp.
 void check_matmul();
 void check_conv();
 void check_pool();
+void check_norm();
 
 }  // namespace emu_check
