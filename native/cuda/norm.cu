@@ -1,4 +1,5 @@
-// CUDA batch normalisation over float32 tensors seen as [N, C, S] (ops/norm.h).
+// CUDA batch normalisation and local response normalisation over float32 tensors seen as [N, C, S]
+// (ops/norm.h).
 //
 // Forward, training: one block per (n, c) slice computes the slice's count, mean and sum of squared
 // deviations in double by Welford's update (each thread over its strided elements), merged up a fixed tree
@@ -8,10 +9,13 @@
 // CPU computes it in float.
 // Backward: per slice, Σ gy and Σ gy·(x - mean) in double (block tree), merged per channel in n order into
 // dbias, dweight and the float coefficients of dx = a·(gy - k1 - (x - mean)·k2).
+// LRN: one thread per element walks its channel window in the CPU's order (forward: Σ x², backward:
+// Σ gy·y/scale over the windows that hold the channel), float as on the CPU.
 // No atomics: results depend only on the inputs and shapes. The CPU (native/cpu/norm.cpp) uses two passes
 // over x for the statistics; the double accumulators make the two agree far below float resolution.
 #include <cmath>
 #include <cstdint>
+#include <string>
 
 #include "core/error.h"
 #include "cuda/check.h"
@@ -162,6 +166,47 @@ __global__ void grad_input(const float* __restrict__ x, const float* __restrict_
 
 const float* opt(const TensorRef& t) { return t.defined ? t.f32() : nullptr; }
 
+struct Lrn {
+  int64_t n, C, S;
+  int lo, hi;  // the window of channel c: c - lo .. c + hi
+  float an, k, nb, coef;
+};
+
+__global__ void lrn_forward(const float* __restrict__ x, float* __restrict__ y, float* __restrict__ scale, Lrn l) {
+  for (int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; e < l.n; e += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t i = e % l.S, c = e / l.S % l.C, base = e - (c * l.S + i);
+    float acc = 0.f;
+    for (int64_t j = max(int64_t(0), c - l.lo); j <= min(l.C - 1, c + l.hi); ++j) {
+      const float v = x[base + j * l.S + i];
+      acc = __fadd_rn(acc, __fmul_rn(v, v));
+    }
+    const float s = __fadd_rn(l.k, __fmul_rn(l.an, acc));
+    scale[e] = s;
+    y[e] = __fmul_rn(x[e], powf(s, l.nb));
+  }
+}
+
+__global__ void lrn_backward(const float* __restrict__ x, const float* __restrict__ y, const float* __restrict__ scale,
+                             const float* __restrict__ gy, float* __restrict__ gx, Lrn l) {
+  for (int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; e < l.n; e += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t i = e % l.S, c = e / l.S % l.C, base = e - (c * l.S + i);
+    float acc = 0.f;
+    for (int64_t j = max(int64_t(0), c - l.lo); j <= min(l.C - 1, c + l.hi); ++j) {
+      const int64_t o = base + j * l.S + i;
+      acc = __fadd_rn(acc, __fmul_rn(gy[o], y[o]) / scale[o]);
+    }
+    gx[e] = __fsub_rn(__fmul_rn(gy[e], powf(scale[e], l.nb)), __fmul_rn(__fmul_rn(l.coef, x[e]), acc));
+  }
+}
+
+Lrn lrn_of(const TensorRef& x, const LrnParams& p, int lo, int hi, const char* op) {
+  DS_CHECK(x.ndim >= 2, std::string(op) + ": input must have at least 2 axes");
+  int64_t S = 1;
+  for (int i = 2; i < x.ndim; ++i) S *= x.shape[i];
+  return {x.numel(), x.shape[1], S, lo, hi, float(p.alpha / double(p.size)), float(p.k), float(-p.beta),
+          float(2.0 * p.alpha * p.beta / double(p.size))};
+}
+
 }  // namespace
 
 void batch_norm(const TensorRef& x, const TensorRef& weight, const TensorRef& bias, const TensorRef& running_mean,
@@ -210,6 +255,25 @@ void batch_norm_backward(const TensorRef& x, const TensorRef& gy, const TensorRe
   if (n == 0) return;
   grad_input<<<grid_for(n), kThreads, 0, s>>>(x.f32(), gy.f32(), mean.f32(), coef.as<float>(), dx.f32(), n, d.C, d.S);
   check_launch("batch_norm_backward");
+}
+
+void local_response_norm(const TensorRef& x, const TensorRef& y, const TensorRef& scale, const LrnParams& p) {
+  const Lrn l = lrn_of(x, p, int(p.size / 2), int((p.size - 1) / 2), "local_response_norm");
+  DS_CHECK(y.numel() == x.numel() && scale.numel() == x.numel(), "local_response_norm: output sizes");
+  if (l.n == 0) return;
+  lrn_forward<<<grid_for(l.n), kThreads, 0, stream(y.device.index)>>>(x.f32(), y.f32(), scale.f32(), l);
+  check_launch("local_response_norm");
+}
+
+void local_response_norm_backward(const TensorRef& x, const TensorRef& y, const TensorRef& scale, const TensorRef& gy,
+                                  const TensorRef& gx, const LrnParams& p) {
+  // The windows that hold channel j are those of channels j - (size-1)/2 .. j + size/2.
+  const Lrn l = lrn_of(x, p, int((p.size - 1) / 2), int(p.size / 2), "local_response_norm_backward");
+  DS_CHECK(y.numel() == x.numel() && scale.numel() == x.numel() && gy.numel() == x.numel() && gx.numel() == x.numel(),
+           "local_response_norm_backward: sizes");
+  if (l.n == 0) return;
+  lrn_backward<<<grid_for(l.n), kThreads, 0, stream(gx.device.index)>>>(x.f32(), y.f32(), scale.f32(), gy.f32(), gx.f32(), l);
+  check_launch("local_response_norm_backward");
 }
 
 }  // namespace ds::cuda

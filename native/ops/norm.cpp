@@ -74,9 +74,13 @@ void batch_norm_backward_op(const OpCall& c) {
   kBackward(c.in[0], c.in[1], c.in[2], c.in[3], c.in[4], c.out[0], c.out[1], c.out[2], BatchNormParams::from(c.attrs));
 }
 // local_response_norm: in x; out y, scale.  _backward: in x, y, scale, gy; out gx.
-void lrn_cpu(const OpCall& c) { cpu::local_response_norm(c.in[0], c.out[0], c.out[1], LrnParams::from(c.attrs)); }
-void lrn_backward_cpu(const OpCall& c) {
-  cpu::local_response_norm_backward(c.in[0], c.in[1], c.in[2], c.in[3], c.out[0], LrnParams::from(c.attrs));
+template <decltype(&cpu::local_response_norm) kLrn>
+void lrn_op(const OpCall& c) {
+  kLrn(c.in[0], c.out[0], c.out[1], LrnParams::from(c.attrs));
+}
+template <decltype(&cpu::local_response_norm_backward) kBackward>
+void lrn_backward_op(const OpCall& c) {
+  kBackward(c.in[0], c.in[1], c.in[2], c.in[3], c.out[0], LrnParams::from(c.attrs));
 }
 
 }  // namespace
@@ -84,7 +88,8 @@ void lrn_backward_cpu(const OpCall& c) {
 DS_REGISTER_OPS({"batch_norm", batch_norm_op<cpu::batch_norm>, DS_CUDA(batch_norm_op<cuda::batch_norm>)},
                 {"batch_norm_backward", batch_norm_backward_op<cpu::batch_norm_backward>,
                  DS_CUDA(batch_norm_backward_op<cuda::batch_norm_backward>)},
-                {"local_response_norm", lrn_cpu, nullptr},
-                {"local_response_norm_backward", lrn_backward_cpu, nullptr});
+                {"local_response_norm", lrn_op<cpu::local_response_norm>, DS_CUDA(lrn_op<cuda::local_response_norm>)},
+                {"local_response_norm_backward", lrn_backward_op<cpu::local_response_norm_backward>,
+                 DS_CUDA(lrn_backward_op<cuda::local_response_norm_backward>)});
 
 }  // namespace ds

@@ -59,6 +59,10 @@ void batch_norm(const TensorRef& x, const TensorRef& weight, const TensorRef& bi
 void batch_norm_backward(const TensorRef& x, const TensorRef& gy, const TensorRef& weight, const TensorRef& mean,
                          const TensorRef& invstd, const TensorRef& dx, const TensorRef& dweight,
                          const TensorRef& dbias, const BatchNormParams& p);
+// As the cpu:: LRN, one thread per element.
+void local_response_norm(const TensorRef& x, const TensorRef& y, const TensorRef& scale, const LrnParams& p);
+void local_response_norm_backward(const TensorRef& x, const TensorRef& y, const TensorRef& scale, const TensorRef& gy,
+                                  const TensorRef& gx, const LrnParams& p);
 }  // namespace cuda
 
 }  // namespace ds

@@ -1,4 +1,4 @@
-// Emulated checks of cuda/norm.cu (batch norm) against the CPU: training with and without running
+// Emulated checks of cuda/norm.cu (batch norm and LRN) against the CPU: training with and without running
 // statistics, eval, with and without weight and bias, [N, C] and [N, C, H, W] inputs, batch 1, long slices
 // (several elements per thread), a constant channel, and the errors.
 #include "harness.h"
@@ -54,6 +54,22 @@ void check_norm() {
       one_bn({9, 5}, training, affine, false);
       one_bn({1, 2, 33, 31}, training, affine, false);  // batch 1, slices of 1023 > 256 threads
     }
+  for (auto [xs, size] : {std::pair<std::vector<int64_t>, int64_t>{{2, 7, 3, 5}, 5}, {{3, 4}, 2}, {{1, 9, 6}, 4}, {{2, 3, 2, 2}, 7}}) {
+    LrnParams lp;
+    lp.size = size;
+    lp.alpha = 0.3;
+    lp.beta = 0.75;
+    lp.k = 1.5;
+    const std::string tag = "local_response_norm " + shape_str(xs) + " size " + std::to_string(size);
+    Buf x = uniform(xs, -2, 2), gy = uniform(xs), y1(xs), y2(xs), s1(xs), s2(xs), g1(xs), g2(xs);
+    cpu::local_response_norm(cpu(x), cpu(y1), cpu(s1), lp);
+    cuda::local_response_norm(gpu(x), gpu(y2), gpu(s2), lp);
+    compare(tag, y1, y2, kTol);
+    compare(tag + " scale", s1, s2, kTol);
+    cpu::local_response_norm_backward(cpu(x), cpu(y1), cpu(s1), cpu(gy), cpu(g1), lp);
+    cuda::local_response_norm_backward(gpu(x), gpu(y1), gpu(s1), gpu(gy), gpu(g2), lp);
+    compare(tag + " backward", g1, g2, kTol);
+  }
   Buf x = uniform({1, 3}), y({1, 3}), m({3}), s({3});
   BatchNormParams p;
   p.training = true;
