@@ -117,6 +117,14 @@ __global__ void max_pool_backward_kernel(const float* __restrict__ gy, const int
   }
 }
 
+// The window of output (oh, ow) and its divisor: adaptive, or from p.
+template <bool kAdaptive>
+__device__ __forceinline__ AvgWin window(int oh, int ow, const Dims& d, const Win& p) {
+  if (!kAdaptive) return avg_window(oh, ow, d.H, d.W, p);
+  const int h0 = a_start(oh, d.OH, d.H), h1 = a_end(oh, d.OH, d.H), w0 = a_start(ow, d.OW, d.W), w1 = a_end(ow, d.OW, d.W);
+  return {h0, h1, w0, w1, float((h1 - h0) * (w1 - w0))};
+}
+
 // Average pooling, plain (adaptive = false, windows from p) or adaptive.
 template <bool kAdaptive>
 __global__ void avg_pool_kernel(const float* __restrict__ x, float* __restrict__ y, Dims d, Win p) {
@@ -124,13 +132,7 @@ __global__ void avg_pool_kernel(const float* __restrict__ x, float* __restrict__
   for (int64_t o = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; o < n; o += stride) {
     const int ow = int(o % d.OW), oh = int(o / d.OW % d.OH);
     const float* xp = x + o / (int64_t(d.OH) * d.OW) * d.H * d.W;
-    AvgWin w;
-    if (kAdaptive) {
-      w = {a_start(oh, d.OH, d.H), a_end(oh, d.OH, d.H), a_start(ow, d.OW, d.W), a_end(ow, d.OW, d.W), 0.f};
-      w.div = float((w.h1 - w.h0) * (w.w1 - w.w0));
-    } else {
-      w = avg_window(oh, ow, d.H, d.W, p);
-    }
+    const AvgWin w = window<kAdaptive>(oh, ow, d, p);
     float s = 0.f;
     for (int ih = w.h0; ih < w.h1; ++ih)
       for (int iw = w.w0; iw < w.w1; ++iw) s += xp[ih * d.W + iw];
@@ -162,13 +164,7 @@ __global__ void avg_pool_backward_kernel(const float* __restrict__ gy, float* __
     float s = 0.f;
     for (int oh = oh0; oh <= oh1; ++oh)
       for (int ow = ow0; ow <= ow1; ++ow) {
-        AvgWin w;
-        if (kAdaptive) {
-          w = {a_start(oh, d.OH, d.H), a_end(oh, d.OH, d.H), a_start(ow, d.OW, d.W), a_end(ow, d.OW, d.W), 0.f};
-          w.div = float((w.h1 - w.h0) * (w.w1 - w.w0));
-        } else {
-          w = avg_window(oh, ow, d.H, d.W, p);
-        }
+        const AvgWin w = window<kAdaptive>(oh, ow, d, p);
         if (ih >= w.h0 && ih < w.h1 && iw >= w.w0 && iw < w.w1) s += gp[oh * d.OW + ow] / w.div;
       }
     gx[e] = s;
