@@ -105,7 +105,7 @@ function probesFor(m: number, k: number, generator?: Generator): Float64Array[] 
 
 function defaultLayers(model: Module): string[] {
   return model.namedModules()
-    .filter(([name, mod]) => name !== '' && mod.children().length === 0 && mod.namedParameters({ recurse: false }).some(([p, t]) => p === 'weight' && t.ndim >= 2))
+    .filter(([, mod]) => mod.children().length === 0 && mod.namedParameters({ recurse: false }).some(([p, t]) => p === 'weight' && t.ndim >= 2))
     .map(([name]) => name);
 }
 
