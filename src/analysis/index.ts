@@ -26,6 +26,7 @@ export {
   type LandscapeOptions,
   type LandscapeProgress,
   type LossFn,
+  type LossAndAccuracy,
 } from './landscape';
 export {
   lesion,

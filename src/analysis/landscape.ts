@@ -101,11 +101,20 @@ export function batchesOf(op: string, data: LandscapeData): (readonly [Tensor, T
   return list;
 }
 
+/** The result of {@link evaluateLoss}. */
+export interface LossAndAccuracy {
+  /** Mean loss per sample. */
+  loss: number;
+  /** Fraction of correct predictions (argmax of the output); null unless the targets are int32 labels of a [N, classes] output. */
+  accuracy: number | null;
+}
+
 /**
  * Mean loss (and accuracy, for labelled classification) of `model` on `batches` at its current weights,
  * without recording gradients. Batch losses are weighted by batch size.
+ * @example const { loss, accuracy } = await analysis.evaluateLoss(model, ds.crossEntropy, [[x, y]]);
  */
-export async function evaluateLoss(model: Module, lossFn: LossFn, batches: readonly (readonly [Tensor, Tensor])[]): Promise<{ loss: number; accuracy: number | null }> {
+export async function evaluateLoss(model: Module, lossFn: LossFn, batches: readonly (readonly [Tensor, Tensor])[]): Promise<LossAndAccuracy> {
   let loss = 0;
   let correct = 0;
   let samples = 0;
