@@ -17,6 +17,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ds from '../../src';
+import { progressBar } from '../../src/cli/analysis-data';
 
 const { analysis, data, io, models, optim, train } = ds;
 const OUT = path.resolve(__dirname, '..', '..', 'docs', 'images', 'analysis');
@@ -24,18 +25,6 @@ const N = Number(process.env.FIG_N ?? 5);
 const STEPS = Number(process.env.FIG_STEPS ?? 15);
 const DEPTH = Number(process.env.FIG_DEPTH ?? 1000);
 const EPOCHS = 3;
-
-function progress(label: string): (p: { done: number; total: number }) => void {
-  let bar: ds.ProgressBar | null = null;
-  return ({ done, total }) => {
-    bar ??= new ds.ProgressBar({ total, label });
-    bar.update(done);
-    if (done === total) {
-      bar.done();
-      bar = null;
-    }
-  };
-}
 
 /** MNIST at 14×14 (bilinear), normalised. */
 function digits(): { trainSet: ds.data.TensorDataset; testSet: ds.data.TensorDataset } {
@@ -54,7 +43,7 @@ async function trainNet(name: string, net: ds.models.CifarResNet, trainSet: ds.d
   // The trajectory for PCA: the weights every 25 steps (read synchronously inside the step callback).
   const snapshot = () => new Map(net.namedParameters().map(([n, p]) => [n, Float32Array.from(p.dataSync())]));
   if (trajectory) trajectory.push(snapshot());
-  const bar = progress(`${name} training`);
+  const bar = progressBar(`${name} training`)!;
   const history = await train.fit(net, loader, {
     epochs: EPOCHS, optimizer: opt, scheduler: sched, testLoader: new data.DataLoader(testSet, { batchSize: 500 }),
     onStep: ({ step, steps }) => {
@@ -85,7 +74,7 @@ async function main(): Promise<void> {
   const results: [string, ds.analysis.SignalPropagation][] = [];
   for (const [name, opts] of inits) {
     const net = models.vanillaCNN({ depth: DEPTH, width: 16, inChannels: 16, generator: new ds.Generator(6), ...opts });
-    const s = await analysis.signalPropagation(net, x, { layers: Array.from({ length: DEPTH }, (_, i) => `convs.${i}`), jacobianLayers: at, probes: 32, generator: new ds.Generator(8), onProgress: progress(name) });
+    const s = await analysis.signalPropagation(net, x, { layers: Array.from({ length: DEPTH }, (_, i) => `convs.${i}`), jacobianLayers: at, probes: 32, generator: new ds.Generator(8), onProgress: progressBar(name) });
     results.push([name, s]);
     const last = s.jacobians[s.jacobians.length - 1].singularValues;
     console.log(`${name}: activation RMS layer 1 ${s.activationRms[0].toExponential(2)}, layer ${DEPTH} ${s.activationRms[DEPTH - 1].toExponential(2)}; gradient RMS layer 1 ${s.gradientRms[0].toExponential(2)}; Jacobian at ${DEPTH}: max/min singular value ${(last[0] / last[last.length - 1]).toExponential(2)}`);
@@ -114,7 +103,7 @@ async function main(): Promise<void> {
   const surfaces: Record<string, ds.analysis.Landscape> = {};
   for (const [name, net] of [[`resnet-${depth}`, resnet], [`plain-${depth}`, plain]] as const) {
     const s = await analysis.landscape(net, ds.crossEntropy, evalBatch, {
-      directions: 2, range: 1, steps: STEPS, generator: new ds.Generator(3), onProgress: progress(`${name} surface`),
+      directions: 2, range: 1, steps: STEPS, generator: new ds.Generator(3), onProgress: progressBar(`${name} surface`),
     });
     surfaces[name] = s;
     const centre = s.loss[Math.floor(s.loss.length / 2)];
@@ -138,7 +127,7 @@ async function main(): Promise<void> {
   trajectory.push(final);
   const pca = analysis.pcaDirections(trajectory.slice(0, -1), final, 2);
   const reach = 1.3 * Math.max(...pca.path.flat().map(Math.abs));
-  const ps = await analysis.landscape(resnet, ds.crossEntropy, evalBatch, { directions: pca.directions, range: reach, steps: 13, onProgress: progress('PCA surface') });
+  const ps = await analysis.landscape(resnet, ds.crossEntropy, evalBatch, { directions: pca.directions, range: reach, steps: 13, onProgress: progressBar('PCA surface') });
   console.log(`PCA: explained variance ${pca.explainedVariance.map((v) => (100 * v).toFixed(1)).join('%, ')}%`);
   await io.writeHeatmap(path.join(OUT, 'resnet-pca-trajectory.png'), { x: ps.x, y: ps.y!, z: ps.loss }, {
     title: 'training path, PCA directions', xLabel: `PC1 (${(100 * pca.explainedVariance[0]).toFixed(0)}%)`, yLabel: `PC2 (${(100 * pca.explainedVariance[1]).toFixed(0)}%)`,
@@ -150,7 +139,7 @@ async function main(): Promise<void> {
   const ks = Array.from({ length: Math.min(blocksN - 2, 6) }, (_, i) => i + 1);
   const lesions: Record<string, ds.analysis.LesionResult> = {};
   for (const [name, net] of [[`resnet-${depth}`, resnet], [`plain-${depth}`, plain]] as const) {
-    const r = await analysis.lesion(net, [tx.narrow(0, 0, 500), ty.narrow(0, 0, 500)], { k: ks, trials: 5, generator: new ds.Generator(4), onProgress: progress(`${name} lesion`) });
+    const r = await analysis.lesion(net, [tx.narrow(0, 0, 500), ty.narrow(0, 0, 500)], { k: ks, trials: 5, generator: new ds.Generator(4), onProgress: progressBar(`${name} lesion`) });
     lesions[name] = r;
     console.log(`${name} lesion: intact ${(100 * r.baseline).toFixed(2)}%, single deletions ${r.single.map((s) => (100 * s.accuracy).toFixed(1)).join(' ')}`);
     console.log(`${name} random k=${ks.join(',')}: ${r.random.map((g) => (100 * g.mean).toFixed(1)).join(' ')}`);

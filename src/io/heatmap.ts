@@ -178,17 +178,24 @@ function layout(op: string, p: Prepared, o: HeatmapOptions, width: number, heigh
   return { px0: left, py0: top, px1, py1, bar: px1 + 14, xt, yt, zt };
 }
 
-/**
- * Draws a heat map of `surface` with contour lines, axes, ticks, a colour bar and an optional path
- * into 8-bit RGB pixels (what {@link writeHeatmap} writes).
- */
-export function renderHeatmap(surface: GridSurface, options: HeatmapOptions = {}): RawImage {
-  const op = 'renderHeatmap';
+/** What both renderers need: the checked surface, its layout, the colour map and the colour-bar labels. */
+function setup(op: string, surface: GridSurface, options: HeatmapOptions) {
   const { width = 560, height = 480 } = options;
   knotsOf(op, options.colormap ?? 'viridis');
   const cmap = colormap(options.colormap ?? 'viridis');
   const p = prepare(op, surface, options);
   const L = layout(op, p, options, width, height);
+  // With log colouring the bar's ticks are at log10 values; label them with the values themselves.
+  const zTick = (t: number) => (options.log ? formatTick(10 ** t, 10 ** t / 10) : formatTick(t, L.zt.step));
+  return { width, height, cmap, p, L, zTick };
+}
+
+/**
+ * Draws a heat map of `surface` with contour lines, axes, ticks, a colour bar and an optional path
+ * into 8-bit RGB pixels (what {@link writeHeatmap} writes).
+ */
+export function renderHeatmap(surface: GridSurface, options: HeatmapOptions = {}): RawImage {
+  const { width, height, cmap, p, L, zTick } = setup('renderHeatmap', surface, options);
   const canvas = new Canvas(width, height);
   const { px0, py0, px1, py1 } = L;
   const [x0, x1, y0, y1] = [p.x[0], p.x[p.nx - 1], p.y[0], p.y[p.ny - 1]];
@@ -242,7 +249,7 @@ export function renderHeatmap(surface: GridSurface, options: HeatmapOptions = {}
   canvas.strokeRect(bx - 1, py0 - 1, bw + 2, py1 - py0 + 3, FRAME);
   for (const t of L.zt.ticks.filter((t) => t >= p.lo - 1e-9 && t <= p.hi + 1e-9)) {
     const y = Math.round(bz(t));
-    const label = options.log ? formatTick(10 ** t, 10 ** t / 10) : formatTick(t, L.zt.step);
+    const label = zTick(t);
     canvas.fillRect(bx + bw + 1, y, 4, 1, FRAME);
     canvas.text(bx + bw + 7, y - 3, label, MUTED);
   }
@@ -279,12 +286,7 @@ function escapeXml(s: string): string {
  * @example await fs.promises.writeFile('surface.svg', io.heatmapSvg({ x: s.x, y: s.y!, z: s.loss }));
  */
 export function heatmapSvg(surface: GridSurface, options: HeatmapOptions = {}): string {
-  const op = 'heatmapSvg';
-  const { width = 560, height = 480 } = options;
-  knotsOf(op, options.colormap ?? 'viridis');
-  const cmap = colormap(options.colormap ?? 'viridis');
-  const p = prepare(op, surface, options);
-  const L = layout(op, p, options, width, height);
+  const { width, height, cmap, p, L, zTick } = setup('heatmapSvg', surface, options);
   const { px0, py0, px1, py1 } = L;
   const gx = (fi: number) => px0 + (fi / (p.nx - 1)) * (px1 - px0);
   const gy = (fj: number) => py1 - (fj / (p.ny - 1)) * (py1 - py0);
@@ -321,7 +323,7 @@ export function heatmapSvg(surface: GridSurface, options: HeatmapOptions = {}): 
   parts.push(`<defs><linearGradient id="bar" x1="0" y1="0" x2="0" y2="1">${stops}</linearGradient></defs>`);
   parts.push(`<rect x="${L.bar}" y="${py0}" width="16" height="${py1 - py0}" fill="url(#bar)" stroke="${hex(FRAME)}"/>`);
   for (const t of L.zt.ticks.filter((t) => t >= p.lo - 1e-9 && t <= p.hi + 1e-9)) {
-    const label = options.log ? formatTick(10 ** t, 10 ** t / 10) : formatTick(t, L.zt.step);
+    const label = zTick(t);
     parts.push(`<text x="${L.bar + 22}" y="${f(py1 - norm(t) * (py1 - py0) + 4)}" fill="${hex(MUTED)}">${label}</text>`);
   }
   if (options.title) parts.push(`<text x="${f((px0 + px1) / 2)}" y="24" text-anchor="middle" font-size="15" fill="${hex(INK)}">${escapeXml(options.title)}</text>`);
