@@ -81,8 +81,8 @@ export interface Landscape {
 }
 
 function axis(op: string, name: string, r: number | readonly [number, number], steps: number): number[] {
-  const [lo, hi] = typeof r === 'number' ? [-r, r] : r;
   if (!Array.isArray(r) && typeof r !== 'number') throw new TypeError(`${op}: ${name} must be a number or [min, max]`);
+  const [lo, hi] = typeof r === 'number' ? [-r, r] : r;
   if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(hi > lo)) throw new RangeError(`${op}: ${name} must be finite with min < max, got [${lo}, ${hi}]`);
   if (!Number.isInteger(steps) || steps < 2 || steps > 10001) throw new RangeError(`${op}: steps must be integers from 2 to 10001, got ${steps}`);
   return Array.from({ length: steps }, (_, i) => (i === steps - 1 ? hi : lo + ((hi - lo) * i) / (steps - 1)));
