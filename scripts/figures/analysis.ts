@@ -113,7 +113,6 @@ async function main(): Promise<void> {
       title: `${name} (${name.startsWith('plain') ? 'no shortcuts' : 'shortcuts'})`, xLabel: 'direction 1', yLabel: 'direction 2',
       zLabel: 'test loss', log: true, zRange: [0.01, 50], contours: 12, width: 420, height: 360,
     });
-    fs.writeFileSync(path.join(OUT, `${name}-surface.svg`), io.heatmapSvg({ x: s.x, y: s.y!, z: s.loss }, { title: name, log: true, zRange: [0.01, 50], contours: 12, width: 420, height: 360 }));
   }
 
   // 1-D slices through the same surfaces (the middle row).
