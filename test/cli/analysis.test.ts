@@ -82,3 +82,17 @@ test('errors are one line', () => {
     expect(r.stderr).toMatch(pattern);
   }
 });
+
+test('--help lists the analysis commands, each with its options', () => {
+  const r = cli(['--help']);
+  for (const c of ['landscape', 'lesion', 'signal']) expect(r.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
+  for (const [c, options] of [
+    ['landscape', ['--checkpoint', '--to', '--trajectory', '--dims', '--range', '--steps', '--bn', '--normalization']],
+    ['lesion', ['--block', '--k', '--trials', '--samples']],
+    ['signal', ['--depth', '--width', '--init', '--probes', '--model']],
+  ] as const) {
+    const h = cli([c, '--help']);
+    expect(h.status).toBe(0);
+    for (const o of options) expect(h.stdout).toContain(o);
+  }
+});
