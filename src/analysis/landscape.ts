@@ -51,7 +51,10 @@ export interface LandscapeOptions {
   yRange?: number | readonly [number, number];
   /** Points per axis (both ends included): n, or [along x, along y]. Default 21. */
   steps?: number | readonly [number, number];
-  /** Batch norm: the trained model's running statistics (`'eval'`, default, as the paper) or each batch's (`'train'`). */
+  /**
+   * Batch norm: the trained model's running statistics (`'eval'`, default, as the paper) or each batch's
+   * (`'train'`: the model runs in training mode, so dropout is active too).
+   */
   bn?: 'eval' | 'train';
   /** Normalisation of random directions (see {@link RandomDirectionOptions}). Default `'filter'`. */
   normalization?: DirectionNormalization;
