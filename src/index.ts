@@ -39,3 +39,4 @@ export * as models from './models';
 export * as train from './train';
 export * as explain from './explain';
 export * as attack from './attack';
+export * as analysis from './analysis';

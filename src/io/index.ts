@@ -1,7 +1,7 @@
 /**
  * Files: safetensors checkpoints (reader and writer written here, streaming tensor by tensor; weights,
  * optimizer state and training checkpoints), ONNX models in both directions, PNG and JPEG images to and
- * from tensors, image grids, and PNG line charts.
+ * from tensors, image grids, PNG line charts, and heat maps with contours (PNG, SVG, CSV).
  *
  * @example
  * await io.save(model, 'model.safetensors', { metadata: { epoch: '10' } });
@@ -56,6 +56,7 @@ export {
   type ImageGridOptions,
 } from './image';
 export { plotLines, renderLines, PALETTE, type PlotSeries, type PlotOptions, type Color } from './plot';
+export { writeHeatmap, renderHeatmap, heatmapSvg, surfaceCsv, type GridSurface, type HeatmapOptions } from './heatmap';
 export {
   exportOnnx,
   toOnnx,
