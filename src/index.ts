@@ -31,6 +31,7 @@ export * from './ops/norm';
 export * from './ops/resample';
 export * from './ops/dropout';
 export * from './ops/rnn';
+export * from './ops/pack';
 export * as nn from './nn';
 export * as optim from './optim';
 export * as io from './io';
