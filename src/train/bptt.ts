@@ -24,7 +24,8 @@ export function detachState<S extends RecurrentState | null>(state: S): S {
   return state.map((s) => detachState(s)) as unknown as S;
 }
 
-function disposeState(state: RecurrentState | null): void {
+/** @internal Disposes every tensor of a state. */
+export function disposeState(state: RecurrentState | null): void {
   if (state instanceof Tensor) state.dispose();
   else if (state) for (const s of state) disposeState(s);
 }
