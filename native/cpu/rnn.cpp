@@ -16,38 +16,11 @@
 #include "core/thread_pool.h"
 #include "cpu/gemm.h"
 #include "ops/rnn.h"
+#include "ops/rnn_gates.h"
 
 namespace ds::cpu {
 
 namespace {
-
-inline float sigmoid(float v) { return 1.f / (1.f + std::exp(-v)); }
-
-// Where one layer-direction's saved tensors sit in the workspace.
-struct Slot {
-  float* y;      // the layer's output [T, B, D*H] (shared by both directions)
-  float* h;      // [T+1, B, H], processing order, h[0] = h0
-  float* c;      // [T+1, B, H] (LSTM) or null
-  float* gates;  // [T, B, 4*H] (LSTM, GRU) or null
-};
-
-Slot slot_of(float* ws, const RnnParams& p, int64_t T, int64_t B, int64_t l, int64_t d) {
-  const int64_t H = p.hidden, D = p.dirs();
-  const int64_t states = (T + 1) * B * H;
-  const bool lstm = p.mode == RnnMode::Lstm;
-  const int64_t per_dir = states * (lstm ? 2 : 1) + T * B * p.saved_gates() * H;
-  float* layer = ws + l * (T * B * D * H + D * per_dir);
-  float* dir = layer + T * B * D * H + d * per_dir;
-  Slot s;
-  s.y = layer;
-  s.h = dir;
-  s.c = lstm ? dir + states : nullptr;
-  s.gates = p.saved_gates() ? dir + states * (lstm ? 2 : 1) : nullptr;
-  return s;
-}
-
-// The time index of processing step s.
-inline int64_t time_of(int64_t s, int64_t T, int64_t d) { return d ? T - 1 - s : s; }
 
 // True when sequence b has a step at time t.
 inline bool active(const int32_t* len, int64_t b, int64_t t) { return !len || t < len[b]; }
@@ -75,7 +48,7 @@ void column_sums(const float* g, int64_t rows, int64_t n, float* db) {
 
 // One forward step of every sequence: pre [B, G*H] (input projection at time t), hh [B, G*H] (recurrent
 // projection), the previous states at sl.h/sl.c + s*B*H; writes the next states, the saved gates and y.
-void step_forward(const RnnParams& p, const Slot& sl, const int32_t* len, int64_t B, int64_t s, int64_t t,
+void step_forward(const RnnParams& p, const RnnSlot& sl, const int32_t* len, int64_t B, int64_t s, int64_t t,
                   int64_t d, const float* pre, const float* hh) {
   const int64_t H = p.hidden, G = p.gates(), D = p.dirs();
   const float* hp = sl.h + s * B * H;
@@ -96,37 +69,10 @@ void step_forward(const RnnParams& p, const Slot& sl, const int32_t* len, int64_
         std::memset(yb, 0, size_t(H) * sizeof(float));
         continue;
       }
-      switch (p.mode) {
-        case RnnMode::RnnTanh:
-          for (int64_t j = 0; j < H; ++j) hb[j] = std::tanh(a[j] + r[j]);
-          break;
-        case RnnMode::RnnRelu:
-          for (int64_t j = 0; j < H; ++j) hb[j] = std::max(a[j] + r[j], 0.f);
-          break;
-        case RnnMode::Lstm: {
-          float* g = gs + b * 4 * H;
-          for (int64_t j = 0; j < H; ++j) {
-            const float ig = sigmoid(a[j] + r[j]), fg = sigmoid(a[H + j] + r[H + j]);
-            const float gg = std::tanh(a[2 * H + j] + r[2 * H + j]), og = sigmoid(a[3 * H + j] + r[3 * H + j]);
-            const float cv = fg * cp[b * H + j] + ig * gg;
-            cnx[b * H + j] = cv;
-            hb[j] = og * std::tanh(cv);
-            g[j] = ig, g[H + j] = fg, g[2 * H + j] = gg, g[3 * H + j] = og;
-          }
-          break;
-        }
-        case RnnMode::Gru: {
-          float* g = gs + b * 4 * H;
-          for (int64_t j = 0; j < H; ++j) {
-            const float rg = sigmoid(a[j] + r[j]), zg = sigmoid(a[H + j] + r[H + j]);
-            const float hn = r[2 * H + j];
-            const float ng = std::tanh(a[2 * H + j] + rg * hn);
-            hb[j] = (1.f - zg) * ng + zg * hp[b * H + j];
-            g[j] = rg, g[H + j] = zg, g[2 * H + j] = ng, g[3 * H + j] = hn;
-          }
-          break;
-        }
-      }
+      float* g = gs ? gs + b * 4 * H : nullptr;
+      for (int64_t j = 0; j < H; ++j)
+        rnn_unit_forward(p.mode, H, j, a, r, hp[b * H + j], cp ? cp[b * H + j] : 0.f, hb + j,
+                         cnx ? cnx + b * H + j : nullptr, g);
       std::memcpy(yb, hb, size_t(H) * sizeof(float));
     }
   });
@@ -135,7 +81,7 @@ void step_forward(const RnnParams& p, const Slot& sl, const int32_t* len, int64_
 // One backward step: dh [B, H] (gradient reaching h after step s, dy included) and dc [B, H] (LSTM) are
 // turned into the gate gradients gih (input side) and ghh (recurrent side) [B, G*H], dc becomes the
 // gradient of the previous cell state and dh_keep the part of dh_prev not flowing through W_hh.
-void step_backward(const RnnParams& p, const Slot& sl, const int32_t* len, int64_t B, int64_t s, int64_t t,
+void step_backward(const RnnParams& p, const RnnSlot& sl, const int32_t* len, int64_t B, int64_t s, int64_t t,
                    const float* dh, float* dc, float* gih, float* ghh, float* dh_keep) {
   const int64_t H = p.hidden, G = p.gates();
   const float* hp = sl.h + s * B * H;
@@ -152,70 +98,21 @@ void step_backward(const RnnParams& p, const Slot& sl, const int32_t* len, int64
         std::memcpy(keep, db, size_t(H) * sizeof(float));
         continue;
       }
-      const float* h = hc + b * H;
-      switch (p.mode) {
-        case RnnMode::RnnTanh:
-          for (int64_t j = 0; j < H; ++j) gi[j] = gh[j] = db[j] * (1.f - h[j] * h[j]), keep[j] = 0.f;
-          break;
-        case RnnMode::RnnRelu:
-          for (int64_t j = 0; j < H; ++j) gi[j] = gh[j] = h[j] > 0.f ? db[j] : 0.f, keep[j] = 0.f;
-          break;
-        case RnnMode::Lstm: {
-          const float* g = sl.gates + (s * B + b) * 4 * H;
-          const float* cprev = sl.c + (s * B + b) * H;
-          const float* cv = sl.c + ((s + 1) * B + b) * H;
-          float* dcb = dc + b * H;
-          for (int64_t j = 0; j < H; ++j) {
-            const float ig = g[j], fg = g[H + j], gg = g[2 * H + j], og = g[3 * H + j];
-            const float tc = std::tanh(cv[j]);
-            const float dct = dcb[j] + db[j] * og * (1.f - tc * tc);
-            gi[j] = dct * gg * ig * (1.f - ig);
-            gi[H + j] = dct * cprev[j] * fg * (1.f - fg);
-            gi[2 * H + j] = dct * ig * (1.f - gg * gg);
-            gi[3 * H + j] = db[j] * tc * og * (1.f - og);
-            for (int k = 0; k < 4; ++k) gh[k * H + j] = gi[k * H + j];
-            dcb[j] = dct * fg;
-            keep[j] = 0.f;
-          }
-          break;
-        }
-        case RnnMode::Gru: {
-          const float* g = sl.gates + (s * B + b) * 4 * H;
-          for (int64_t j = 0; j < H; ++j) {
-            const float rg = g[j], zg = g[H + j], ng = g[2 * H + j], hn = g[3 * H + j];
-            const float dn = db[j] * (1.f - zg) * (1.f - ng * ng);
-            const float dz = db[j] * (hp[b * H + j] - ng) * zg * (1.f - zg);
-            const float dr = dn * hn * rg * (1.f - rg);
-            gi[j] = gh[j] = dr;
-            gi[H + j] = gh[H + j] = dz;
-            gi[2 * H + j] = dn;
-            gh[2 * H + j] = dn * rg;
-            keep[j] = db[j] * zg;
-          }
-          break;
-        }
-      }
+      const float* g = sl.gates ? sl.gates + (s * B + b) * 4 * H : nullptr;
+      const float* cprev = sl.c ? sl.c + (s * B + b) * H : nullptr;
+      const float* cv = sl.c ? sl.c + ((s + 1) * B + b) * H : nullptr;
+      for (int64_t j = 0; j < H; ++j)
+        keep[j] = rnn_unit_backward(p.mode, H, j, db[j], dc ? dc + b * H + j : nullptr, hc[b * H + j], hp[b * H + j],
+                                    cprev ? cprev[j] : 0.f, cv ? cv[j] : 0.f, g, gi, gh);
     }
   });
 }
 
-void check_common(const TensorRef& x, const TensorRef& lengths, const TensorRef& ws, const TensorRef* w,
-                  const RnnParams& p) {
-  DS_CHECK(x.dtype == DType::f32 && x.ndim == 3, "rnn: x must be float32 [T, B, I], got " + x.shape_str());
-  const int64_t T = x.shape[0], B = x.shape[1], H = p.hidden, G = p.gates();
-  DS_CHECK(ws.numel() == p.workspace(T, B), "rnn: workspace size");
-  DS_CHECK(!lengths.defined || (lengths.dtype == DType::i32 && lengths.numel() == B), "rnn: lengths must be int32 [B]");
-  if (lengths.defined)
-    for (int64_t b = 0; b < B; ++b)
-      DS_CHECK(lengths.i32()[b] >= 1 && lengths.i32()[b] <= T, "rnn: lengths must lie in 1..T");
-  for (int64_t l = 0; l < p.layers; ++l) {
-    const int64_t in = l ? p.dirs() * H : x.shape[2];
-    for (int64_t d = 0; d < p.dirs(); ++d) {
-      const TensorRef* wd = w + (l * p.dirs() + d) * p.weights_per_dir();
-      DS_CHECK(wd[0].numel() == G * H * in && wd[1].numel() == G * H * H, "rnn: weight shapes");
-      if (p.bias) DS_CHECK(wd[2].numel() == G * H && wd[3].numel() == G * H, "rnn: bias shapes");
-    }
-  }
+// Lengths are read on the host here (the CUDA path relies on the JS validation).
+void check_lengths(const TensorRef& lengths, int64_t T) {
+  if (!lengths.defined) return;
+  for (int64_t b = 0; b < lengths.numel(); ++b)
+    DS_CHECK(lengths.i32()[b] >= 1 && lengths.i32()[b] <= T, "rnn: lengths must lie in 1..T");
 }
 
 }  // namespace
@@ -223,30 +120,26 @@ void check_common(const TensorRef& x, const TensorRef& lengths, const TensorRef&
 void rnn_forward(const TensorRef& x, const TensorRef& h0, const TensorRef& c0, const TensorRef& lengths,
                  const TensorRef* weights, const TensorRef& y, const TensorRef& hn, const TensorRef& cn,
                  const TensorRef& ws, const RnnParams& p) {
-  check_common(x, lengths, ws, weights, p);
+  check_lengths(lengths, x.shape[0]);
   const int64_t T = x.shape[0], B = x.shape[1], H = p.hidden, G = p.gates(), D = p.dirs(), L = p.layers;
   const bool lstm = p.mode == RnnMode::Lstm;
-  DS_CHECK(h0.numel() == L * D * B * H && hn.numel() == L * D * B * H, "rnn_forward: state shapes");
-  DS_CHECK(!lstm || (c0.defined && cn.defined && c0.numel() == L * D * B * H && cn.numel() == L * D * B * H),
-           "rnn_forward: LSTM cell state shapes");
-  DS_CHECK(y.numel() == T * B * D * H, "rnn_forward: output shape");
   const int32_t* len = lengths.defined ? lengths.i32() : nullptr;
   std::vector<float> pre(size_t(T * B * G * H)), hh(size_t(B * G * H));
   for (int64_t l = 0; l < L; ++l) {
-    const float* X = l ? slot_of(ws.f32(), p, T, B, l - 1, 0).y : x.f32();
+    const float* X = l ? p.slot(ws.f32(), T, B, l - 1, 0).y : x.f32();
     const int64_t in = l ? D * H : x.shape[2];
     for (int64_t d = 0; d < D; ++d) {
       const TensorRef* w = weights + (l * D + d) * p.weights_per_dir();
       const float* b_ih = p.bias ? w[2].f32() : nullptr;
       const float* b_hh = p.bias ? w[3].f32() : nullptr;
-      const Slot sl = slot_of(ws.f32(), p, T, B, l, d);
+      const RnnSlot sl = p.slot(ws.f32(), T, B, l, d);
       const int64_t state = (l * D + d) * B * H;
       std::memcpy(sl.h, h0.f32() + state, size_t(B * H) * sizeof(float));
       if (lstm) std::memcpy(sl.c, c0.f32() + state, size_t(B * H) * sizeof(float));
       fill_rows(pre.data(), T * B, G * H, b_ih);
       gemm(false, true, T * B, G * H, in, 1.f, X, in, w[0].f32(), in, 1.f, pre.data(), G * H);
       for (int64_t s = 0; s < T; ++s) {
-        const int64_t t = time_of(s, T, d);
+        const int64_t t = rnn_time(s, T, d);
         fill_rows(hh.data(), B, G * H, b_hh);
         gemm(false, true, B, G * H, H, 1.f, sl.h + s * B * H, H, w[1].f32(), H, 1.f, hh.data(), G * H);
         step_forward(p, sl, len, B, s, t, d, pre.data() + t * B * G * H, hh.data());
@@ -255,25 +148,21 @@ void rnn_forward(const TensorRef& x, const TensorRef& h0, const TensorRef& c0, c
       if (lstm) std::memcpy(cn.f32() + state, sl.c + T * B * H, size_t(B * H) * sizeof(float));
     }
   }
-  std::memcpy(y.f32(), slot_of(ws.f32(), p, T, B, L - 1, 0).y, size_t(T * B * D * H) * sizeof(float));
+  std::memcpy(y.f32(), p.slot(ws.f32(), T, B, L - 1, 0).y, size_t(T * B * D * H) * sizeof(float));
 }
 
 void rnn_backward(const TensorRef& x, const TensorRef& lengths, const TensorRef& ws, const TensorRef& dy,
                   const TensorRef& dhn, const TensorRef& dcn, const TensorRef* weights, const TensorRef& dx,
                   const TensorRef& dh0, const TensorRef& dc0, const TensorRef* dweights, const RnnParams& p) {
-  check_common(x, lengths, ws, weights, p);
+  check_lengths(lengths, x.shape[0]);
   const int64_t T = x.shape[0], B = x.shape[1], H = p.hidden, G = p.gates(), D = p.dirs(), L = p.layers;
   const bool lstm = p.mode == RnnMode::Lstm;
-  DS_CHECK(dy.numel() == T * B * D * H && dhn.numel() == L * D * B * H && dh0.numel() == L * D * B * H,
-           "rnn_backward: gradient shapes");
-  DS_CHECK(!lstm || (dcn.defined && dc0.defined), "rnn_backward: LSTM cell state gradients");
-  DS_CHECK(dx.numel() == x.numel(), "rnn_backward: dx shape");
   const int32_t* len = lengths.defined ? lengths.i32() : nullptr;
   std::vector<float> dyl(dy.f32(), dy.f32() + T * B * D * H), dxl;
   std::vector<float> gih(size_t(T * B * G * H)), ghh(size_t(T * B * G * H));
   std::vector<float> dh(size_t(B * H)), dc(size_t(B * H)), dht(size_t(B * H)), keep(size_t(B * H));
   for (int64_t l = L - 1; l >= 0; --l) {
-    const float* X = l ? slot_of(ws.f32(), p, T, B, l - 1, 0).y : x.f32();
+    const float* X = l ? p.slot(ws.f32(), T, B, l - 1, 0).y : x.f32();
     const int64_t in = l ? D * H : x.shape[2];
     float* dX = dx.f32();
     if (l) {
@@ -283,12 +172,12 @@ void rnn_backward(const TensorRef& x, const TensorRef& lengths, const TensorRef&
     for (int64_t d = 0; d < D; ++d) {
       const TensorRef* w = weights + (l * D + d) * p.weights_per_dir();
       const TensorRef* dw = dweights + (l * D + d) * p.weights_per_dir();
-      const Slot sl = slot_of(ws.f32(), p, T, B, l, d);
+      const RnnSlot sl = p.slot(ws.f32(), T, B, l, d);
       const int64_t state = (l * D + d) * B * H;
       std::memcpy(dh.data(), dhn.f32() + state, size_t(B * H) * sizeof(float));
       if (lstm) std::memcpy(dc.data(), dcn.f32() + state, size_t(B * H) * sizeof(float));
       for (int64_t s = T - 1; s >= 0; --s) {
-        const int64_t t = time_of(s, T, d);
+        const int64_t t = rnn_time(s, T, d);
         for (int64_t b = 0; b < B; ++b) {
           const float* g = dyl.data() + (t * B + b) * D * H + d * H;
           const bool on = active(len, b, t);

@@ -21,6 +21,14 @@ namespace ds {
 
 enum class RnnMode { RnnTanh, RnnRelu, Lstm, Gru };
 
+// Where one layer-direction's saved tensors sit in the workspace.
+struct RnnSlot {
+  float* y;      // the layer's output [T, B, D*H] (shared by both directions)
+  float* h;      // [T+1, B, H] in processing order, h[0] = h0
+  float* c;      // [T+1, B, H] (LSTM) or null
+  float* gates;  // [T, B, 4*H] (LSTM, GRU) or null
+};
+
 struct RnnParams {
   RnnMode mode = RnnMode::Lstm;
   int64_t hidden = 0;
@@ -39,7 +47,23 @@ struct RnnParams {
     const int64_t states = (T + 1) * B * hidden * (mode == RnnMode::Lstm ? 2 : 1);
     return layers * (T * B * dirs() * hidden + dirs() * (states + T * B * saved_gates() * hidden));
   }
+  RnnSlot slot(float* ws, int64_t T, int64_t B, int64_t l, int64_t d) const {
+    const int64_t H = hidden, D = dirs();
+    const bool lstm = mode == RnnMode::Lstm;
+    const int64_t states = (T + 1) * B * H;
+    const int64_t per_dir = states * (lstm ? 2 : 1) + T * B * saved_gates() * H;
+    float* layer = ws + l * (T * B * D * H + D * per_dir);
+    float* dir = layer + T * B * D * H + d * per_dir;
+    return {layer, dir, lstm ? dir + states : nullptr, saved_gates() ? dir + states * (lstm ? 2 : 1) : nullptr};
+  }
 };
+
+// Shape checks shared by every backend (JS validates first; these guard the kernels).
+void rnn_check(const TensorRef& x, const TensorRef& lengths, const TensorRef& ws, const TensorRef* weights,
+               const RnnParams& p);
+
+// The time index of processing step s of direction d.
+inline int64_t rnn_time(int64_t s, int64_t T, int64_t d) { return d ? T - 1 - s : s; }
 
 namespace cpu {
 // rnn_forward: in x, h0, c0?, lengths?, weights...; out y, hn, workspace[, cn for LSTM].
@@ -53,5 +77,15 @@ void rnn_backward(const TensorRef& x, const TensorRef& lengths, const TensorRef&
                   const TensorRef& dhn, const TensorRef& dcn, const TensorRef* weights, const TensorRef& dx,
                   const TensorRef& dh0, const TensorRef& dc0, const TensorRef* dweights, const RnnParams& p);
 }  // namespace cpu
+
+namespace cuda {
+// The same two entry points on the device (lengths, when given, already validated by JS).
+void rnn_forward(const TensorRef& x, const TensorRef& h0, const TensorRef& c0, const TensorRef& lengths,
+                 const TensorRef* weights, const TensorRef& y, const TensorRef& hn, const TensorRef& cn,
+                 const TensorRef& ws, const RnnParams& p);
+void rnn_backward(const TensorRef& x, const TensorRef& lengths, const TensorRef& ws, const TensorRef& dy,
+                  const TensorRef& dhn, const TensorRef& dcn, const TensorRef* weights, const TensorRef& dx,
+                  const TensorRef& dh0, const TensorRef& dc0, const TensorRef* dweights, const RnnParams& p);
+}  // namespace cuda
 
 }  // namespace ds
