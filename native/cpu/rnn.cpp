@@ -134,8 +134,11 @@ void rnn_forward(const TensorRef& x, const TensorRef& h0, const TensorRef& c0, c
       const float* b_hh = p.bias ? w[3].f32() : nullptr;
       const RnnSlot sl = p.slot(ws.f32(), T, B, l, d);
       const int64_t state = (l * D + d) * B * H;
-      std::memcpy(sl.h, h0.f32() + state, size_t(B * H) * sizeof(float));
-      if (lstm) std::memcpy(sl.c, c0.f32() + state, size_t(B * H) * sizeof(float));
+      // Absent initial states are zeros.
+      if (h0.defined) std::memcpy(sl.h, h0.f32() + state, size_t(B * H) * sizeof(float));
+      else std::memset(sl.h, 0, size_t(B * H) * sizeof(float));
+      if (lstm && c0.defined) std::memcpy(sl.c, c0.f32() + state, size_t(B * H) * sizeof(float));
+      else if (lstm) std::memset(sl.c, 0, size_t(B * H) * sizeof(float));
       fill_rows(pre.data(), T * B, G * H, b_ih);
       gemm(false, true, T * B, G * H, in, 1.f, X, in, w[0].f32(), in, 1.f, pre.data(), G * H);
       for (int64_t s = 0; s < T; ++s) {

@@ -154,8 +154,11 @@ void rnn_forward(const TensorRef& x, const TensorRef& h0, const TensorRef& c0, c
       const TensorRef* w = weights + (l * D + d) * p.weights_per_dir();
       const RnnSlot sl = p.slot(ws.f32(), T, B, l, d);
       const int64_t state = (l * D + d) * B * H;
-      copy(st, sl.h, h0.f32() + state, B * H);
-      if (lstm) copy(st, sl.c, c0.f32() + state, B * H);
+      // Absent initial states are zeros.
+      if (h0.defined) copy(st, sl.h, h0.f32() + state, B * H);
+      else fill_rows(st, sl.h, 1, B * H, nullptr);
+      if (lstm && c0.defined) copy(st, sl.c, c0.f32() + state, B * H);
+      else if (lstm) fill_rows(st, sl.c, 1, B * H, nullptr);
       fill_rows(st, pre.as<float>(), T * B, G * H, p.bias ? w[2].f32() : nullptr);
       gemm(st, false, true, T * B, G * H, in, 1.f, X, in, w[0].f32(), in, 1.f, pre.as<float>(), G * H);
       for (int64_t s = 0; s < T; ++s) {

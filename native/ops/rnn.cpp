@@ -45,7 +45,7 @@ int64_t weight_count(const RnnParams& p) { return p.layers * p.dirs() * p.weight
 using ForwardFn = decltype(&cpu::rnn_forward);
 using BackwardFn = decltype(&cpu::rnn_backward);
 
-// in x, h0, c0?, lengths?, weights...; out y, hn, workspace[, cn].
+// in x, h0?, c0?, lengths?, weights... (absent states are zeros); out y, hn, workspace[, cn].
 template <ForwardFn kernel>
 void forward(const OpCall& c) {
   const RnnParams p = RnnParams::from(c.attrs);
@@ -54,8 +54,8 @@ void forward(const OpCall& c) {
   DS_CHECK(c.out.size() == (lstm ? 4u : 3u), "rnn_forward: wrong number of outputs");
   rnn_check(c.in[0], c.in[3], c.out[2], &c.in[4], p);
   const int64_t T = c.in[0].shape[0], B = c.in[0].shape[1], S = p.layers * p.dirs() * B * p.hidden;
-  DS_CHECK(c.in[1].numel() == S && c.out[1].numel() == S, "rnn_forward: state shapes");
-  DS_CHECK(!lstm || (c.in[2].defined && c.in[2].numel() == S && c.out[3].numel() == S), "rnn_forward: LSTM cell states");
+  DS_CHECK((!c.in[1].defined || c.in[1].numel() == S) && c.out[1].numel() == S, "rnn_forward: state shapes");
+  DS_CHECK(!lstm || ((!c.in[2].defined || c.in[2].numel() == S) && c.out[3].numel() == S), "rnn_forward: LSTM cell states");
   DS_CHECK(c.out[0].numel() == T * B * p.dirs() * p.hidden, "rnn_forward: output shape");
   kernel(c.in[0], c.in[1], c.in[2], c.in[3], &c.in[4], c.out[0], c.out[1], lstm ? c.out[3] : kNone, c.out[2], p);
 }

@@ -66,7 +66,7 @@ void rnn_check(const TensorRef& x, const TensorRef& lengths, const TensorRef& ws
 inline int64_t rnn_time(int64_t s, int64_t T, int64_t d) { return d ? T - 1 - s : s; }
 
 namespace cpu {
-// rnn_forward: in x, h0, c0?, lengths?, weights...; out y, hn, workspace[, cn for LSTM].
+// rnn_forward: in x, h0?, c0? (zeros when absent), lengths?, weights...; out y, hn, workspace[, cn for LSTM].
 void rnn_forward(const TensorRef& x, const TensorRef& h0, const TensorRef& c0, const TensorRef& lengths,
                  const TensorRef* weights, const TensorRef& y, const TensorRef& hn, const TensorRef& cn,
                  const TensorRef& ws, const RnnParams& p);

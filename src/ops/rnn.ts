@@ -8,7 +8,7 @@
  */
 import { Tensor, fmtShape } from '../tensor';
 import { record } from '../autograd';
-import { tensor, zeros } from './creation';
+import { tensor } from './creation';
 import { checkDtype, checkNumber, checkSameDevice, checkTensor, empty, run } from './util';
 
 /** Which recurrence {@link rnn} computes. */
@@ -131,15 +131,13 @@ export function rnn(input: Tensor, weights: readonly Tensor[], hx: Tensor | null
   const lengths = checkLengths(op, options.lengths, T, B);
   const lstm = mode === 'lstm';
   const dev = input.device;
-  const h0t = h0 ?? zeros(stateShape, { device: dev });
-  const c0t = lstm ? (c0 ?? zeros(stateShape, { device: dev })) : null;
   const lenT = lengths ? tensor(lengths, [B], { dtype: 'int32', device: dev }) : null;
   const attrs = { mode, hidden: H, layers: L, bidirectional: D === 2, bias };
   const y = empty([T, B, D * H], 'float32', dev);
   const hn = empty(stateShape, 'float32', dev);
   const cn = lstm ? empty(stateShape, 'float32', dev) : null;
   const ws = empty([workspaceSize(mode, T, B, H, L, D)], 'float32', dev);
-  run('rnn_forward', [input, h0t, c0t, lenT, ...weights], cn ? [y, hn, ws, cn] : [y, hn, ws], attrs);
+  run('rnn_forward', [input, h0, c0, lenT, ...weights], cn ? [y, hn, ws, cn] : [y, hn, ws], attrs);
   const outs = cn ? [y, hn, cn] : [y, hn];
   record(op, [input, h0, c0, ...weights], outs, [input, lenT, ws, ...weights], (grads, saved) => {
     const [sx, slen, sws] = saved;
@@ -155,8 +153,6 @@ export function rnn(input: Tensor, weights: readonly Tensor[], hx: Tensor | null
   });
   ws.dispose();
   lenT?.dispose();
-  if (!h0) h0t.dispose();
-  if (!c0) c0t?.dispose();
   return { output: y, h: hn, c: cn };
 }
 

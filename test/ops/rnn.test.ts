@@ -143,6 +143,19 @@ describe('rnn backward through time vs finite differences', () => {
   });
 });
 
+test('absent initial states are zeros', () => {
+  for (const mode of MODES) {
+    const G = GATES[mode];
+    const x = ds.randn([4, 2, 3]);
+    const w = [ds.randn([G * 5, 3]), ds.randn([G * 5, 5]), ds.randn([G * 5]), ds.randn([G * 5])];
+    const z = ds.zeros([1, 2, 5]);
+    const a = ds.rnn(x, w, null, null, { mode });
+    const b = ds.rnn(x, w, z, mode === 'lstm' ? z : null, { mode });
+    expect([...a.output.dataSync()]).toEqual([...b.output.dataSync()]);
+    expect([...a.h.dataSync()]).toEqual([...b.h.dataSync()]);
+  }
+});
+
 describe('rnn error paths', () => {
   const x = ds.zeros([4, 2, 3]);
   const w = [ds.zeros([16, 3]), ds.zeros([16, 4]), ds.zeros([16]), ds.zeros([16])];
