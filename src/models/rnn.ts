@@ -20,7 +20,7 @@ import { Module } from '../nn/module';
 import { Linear } from '../nn/layers/linear';
 import { GRU, LSTM, RNN, RNNBase } from '../nn/layers/rnn';
 import { Classifier } from './lenet';
-import { RecurrentState, disposeState } from '../train/bptt';
+import { RecurrentState, WindowResult, disposeState } from '../train/bptt';
 
 /** The recurrent cell kind of a model. */
 export type RecurrentKind = 'lstm' | 'gru' | 'rnn';
@@ -129,7 +129,7 @@ export interface SampleOptions {
 
 /**
  * Many-to-many: a character-level language model. Each step reads a one-hot character and predicts the
- * next one. {@link CharRNN.windowLoss} fits truncated BPTT ({@link truncatedBptt}); {@link CharRNN.sample}
+ * next one. {@link CharRNN.windowLoss} fits truncated BPTT (`train.truncatedBptt`); {@link CharRNN.sample}
  * generates text (one-to-many) with a temperature.
  * @example
  * const text = 'hello world. '.repeat(50);
@@ -196,9 +196,9 @@ export class CharRNN extends Module {
 
   /**
    * The mean cross-entropy of predicting `ids[t + 1]` from `ids[t]` for t in [start, end), from `state`;
-   * the window function of {@link truncatedBptt}.
+   * the window function of `train.truncatedBptt`.
    */
-  windowLoss(ids: Int32Array, start: number, end: number, state: RecurrentState | null): { loss: Tensor; state: RecurrentState } {
+  windowLoss(ids: Int32Array, start: number, end: number, state: RecurrentState | null): WindowResult<RecurrentState> {
     if (end > ids.length - 1 || start < 0 || start >= end) throw new RangeError(`CharRNN.windowLoss: window [${start}, ${end}) must lie in [0, ${ids.length - 1})`);
     const T = end - start;
     const [logits, next] = this.forward(this.oneHot(ids.subarray(start, end), T, 1), state);

@@ -30,6 +30,14 @@ export function disposeState(state: RecurrentState | null): void {
   else if (state) for (const s of state) disposeState(s);
 }
 
+/** What a window of {@link truncatedBptt} returns. */
+export interface WindowResult<S extends RecurrentState> {
+  /** The window's loss (a scalar). */
+  loss: Tensor;
+  /** The state after the window's last step. */
+  state: S;
+}
+
 /** Options of {@link truncatedBptt}. */
 export interface TruncatedBpttOptions<S extends RecurrentState> {
   /** Steps in the stream. */
@@ -40,7 +48,7 @@ export interface TruncatedBpttOptions<S extends RecurrentState> {
    * Runs the model over steps [start, end) from `state` (null at the stream's start) and returns the
    * window's loss and the state after its last step.
    */
-  window: (start: number, end: number, state: S | null) => { loss: Tensor; state: S };
+  window: (start: number, end: number, state: S | null) => WindowResult<S>;
   /** Updated after every window. */
   optimizer: Optimizer;
   /** Clip the total gradient norm of these parameters to {@link TruncatedBpttOptions.maxNorm} before each step. */

@@ -266,7 +266,7 @@ abstract class CellBase extends Module {
     for (const [pname, shape] of shapes) uniform_(this.registerParameter(pname, zeros(shape)), -bound, bound, { generator });
   }
 
-  // One step of `[B, I]` (or unbatched `[I]`) input from `[B, H]` states; returns the new states.
+  /** One step of `[B, I]` (or unbatched `[I]`) input from `[B, H]` states; returns the new states. */
   protected step(x: Tensor, h: Tensor | null, c: Tensor | null): [Tensor, Tensor | null] {
     const name = this.constructor.name;
     if (!(x instanceof Tensor)) throw new TypeError(`${name}: input must be a Tensor`);
