@@ -76,8 +76,7 @@ export function oneNodeModel(m: OneNodeModel): Uint8Array {
   const graph = onnx.GraphProto.create({
     name: m.opType,
     node: [node],
-    // An empty name is an omitted optional input of the node, not a graph input.
-    input: m.inputs.filter((i) => i.name).map((i) => valueInfo(i.name, i.dims)),
+    input: m.inputs.map((i) => valueInfo(i.name, i.dims)),
     output: [valueInfo(m.output.name, m.output.dims)],
   });
   const model = onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: m.opset ?? 17 }], graph });

@@ -53,7 +53,7 @@ async function charRnn(): Promise<void> {
     console.log(`temperature ${temperature}: ${JSON.stringify(model.sample({ length: 160, prime: 'the ', temperature, generator: new ds.Generator(2) }))}`);
   }
   await io.plotLines(path.join(OUT, 'charrnn-loss.png'), [{ name: 'cross-entropy per window', values: losses }], {
-    title: "CharRNN (LSTM 64): loss per window",
+    title: 'CharRNN (LSTM 64): loss per window',
     xLabel: 'window',
     yLabel: 'loss (nats)',
   });
