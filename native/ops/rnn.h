@@ -65,27 +65,25 @@ void rnn_check(const TensorRef& x, const TensorRef& lengths, const TensorRef& ws
 // The time index of processing step s of direction d.
 inline int64_t rnn_time(int64_t s, int64_t T, int64_t d) { return d ? T - 1 - s : s; }
 
-namespace cpu {
+// The entry points, declared alike for each backend:
 // rnn_forward: in x, h0?, c0? (zeros when absent), lengths?, weights...; out y, hn, workspace[, cn for LSTM].
-void rnn_forward(const TensorRef& x, const TensorRef& h0, const TensorRef& c0, const TensorRef& lengths,
-                 const TensorRef* weights, const TensorRef& y, const TensorRef& hn, const TensorRef& cn,
-                 const TensorRef& ws, const RnnParams& p);
-// rnn_backward: in x, h0 (unused but for shapes), c0?, lengths?, workspace, dy, dhn, dcn?, weights...;
-// out dx, dh0, dweights... (same order as weights)[, dc0 for LSTM]. Backward-data and backward-weights
-// through time in one sweep; weight gradients are one GEMM per sequence, not one per step.
-void rnn_backward(const TensorRef& x, const TensorRef& lengths, const TensorRef& ws, const TensorRef& dy,
-                  const TensorRef& dhn, const TensorRef& dcn, const TensorRef* weights, const TensorRef& dx,
-                  const TensorRef& dh0, const TensorRef& dc0, const TensorRef* dweights, const RnnParams& p);
-}  // namespace cpu
+// rnn_backward: in x, lengths?, workspace, dy, dhn, dcn?, weights...; out dx, dh0, dweights... (same order
+// as weights)[, dc0 for LSTM]. Backward-data and backward-weights through time in one sweep; weight
+// gradients are one GEMM per sequence, not one per step. The CUDA kernel reads no lengths on the host
+// (JS validated them).
+#define DS_RNN_ENTRY_POINTS                                                                                      \
+  void rnn_forward(const TensorRef& x, const TensorRef& h0, const TensorRef& c0, const TensorRef& lengths,      \
+                   const TensorRef* weights, const TensorRef& y, const TensorRef& hn, const TensorRef& cn,      \
+                   const TensorRef& ws, const RnnParams& p);                                                    \
+  void rnn_backward(const TensorRef& x, const TensorRef& lengths, const TensorRef& ws, const TensorRef& dy,     \
+                    const TensorRef& dhn, const TensorRef& dcn, const TensorRef* weights, const TensorRef& dx,  \
+                    const TensorRef& dh0, const TensorRef& dc0, const TensorRef* dweights, const RnnParams& p);
 
+namespace cpu {
+DS_RNN_ENTRY_POINTS
+}  // namespace cpu
 namespace cuda {
-// The same two entry points on the device (lengths, when given, already validated by JS).
-void rnn_forward(const TensorRef& x, const TensorRef& h0, const TensorRef& c0, const TensorRef& lengths,
-                 const TensorRef* weights, const TensorRef& y, const TensorRef& hn, const TensorRef& cn,
-                 const TensorRef& ws, const RnnParams& p);
-void rnn_backward(const TensorRef& x, const TensorRef& lengths, const TensorRef& ws, const TensorRef& dy,
-                  const TensorRef& dhn, const TensorRef& dcn, const TensorRef* weights, const TensorRef& dx,
-                  const TensorRef& dh0, const TensorRef& dc0, const TensorRef* dweights, const RnnParams& p);
+DS_RNN_ENTRY_POINTS
 }  // namespace cuda
 
 }  // namespace ds

@@ -73,24 +73,17 @@ export abstract class RNNBase extends Module {
     const name = this.constructor.name;
     const o = optionsArg(name, options);
     this.mode = mode;
-    this.inputSize = intArg(name, 'inputSize', inputSize, 1);
-    this.hiddenSize = intArg(name, 'hiddenSize', hiddenSize, 1);
+    [this.inputSize, this.hiddenSize] = sizesArg(name, inputSize, hiddenSize);
     this.numLayers = intArg(name, 'numLayers', o.numLayers ?? 1, 1);
     this.bias = boolArg(name, 'bias', o.bias, true);
     this.batchFirst = boolArg(name, 'batchFirst', o.batchFirst, false);
     this.dropout = numArg(name, 'dropout', o.dropout, 0, { min: 0, max: 1 });
     this.bidirectional = boolArg(name, 'bidirectional', o.bidirectional, false);
     this.generator = generatorArg(name, o.generator);
-    const G = gatesOf(mode);
     const D = this.bidirectional ? 2 : 1;
-    const bound = 1 / Math.sqrt(hiddenSize);
     for (let l = 0; l < this.numLayers; l++) {
       for (let d = 0; d < D; d++) {
-        const sfx = `_l${l}${d ? '_reverse' : ''}`;
-        const inF = l === 0 ? inputSize : D * hiddenSize;
-        const shapes: [string, number[]][] = [[`weight_ih${sfx}`, [G * hiddenSize, inF]], [`weight_hh${sfx}`, [G * hiddenSize, hiddenSize]]];
-        if (this.bias) shapes.push([`bias_ih${sfx}`, [G * hiddenSize]], [`bias_hh${sfx}`, [G * hiddenSize]]);
-        for (const [pname, shape] of shapes) uniform_(this.registerParameter(pname, zeros(shape)), -bound, bound, { generator: this.generator });
+        registerWeights(this, `_l${l}${d ? '_reverse' : ''}`, mode, l === 0 ? inputSize : D * hiddenSize, hiddenSize, this.bias, this.generator);
       }
     }
   }
@@ -163,8 +156,22 @@ export abstract class RNNBase extends Module {
   }
 }
 
+// The two sizes every recurrent module takes, checked.
+function sizesArg(name: string, inputSize: number, hiddenSize: number): [number, number] {
+  return [intArg(name, 'inputSize', inputSize, 1), intArg(name, 'hiddenSize', hiddenSize, 1)];
+}
+
 function gatesOf(mode: RnnMode): number {
   return mode === 'lstm' ? 4 : mode === 'gru' ? 3 : 1;
+}
+
+// weight_ih{sfx} [G*H, inF], weight_hh{sfx} [G*H, H] and the biases, uniform on ±1/√H as in PyTorch.
+function registerWeights(m: Module, sfx: string, mode: RnnMode, inF: number, H: number, bias: boolean, generator?: Generator): void {
+  const G = gatesOf(mode);
+  const bound = 1 / Math.sqrt(H);
+  const shapes: [string, number[]][] = [[`weight_ih${sfx}`, [G * H, inF]], [`weight_hh${sfx}`, [G * H, H]]];
+  if (bias) shapes.push([`bias_ih${sfx}`, [G * H]], [`bias_hh${sfx}`, [G * H]]);
+  for (const [pname, shape] of shapes) uniform_(m.registerParameter(pname, zeros(shape)), -bound, bound, { generator });
 }
 
 /**
@@ -255,15 +262,9 @@ abstract class CellBase extends Module {
     const name = this.constructor.name;
     const o = optionsArg(name, options);
     this.mode = mode;
-    this.inputSize = intArg(name, 'inputSize', inputSize, 1);
-    this.hiddenSize = intArg(name, 'hiddenSize', hiddenSize, 1);
+    [this.inputSize, this.hiddenSize] = sizesArg(name, inputSize, hiddenSize);
     this.bias = boolArg(name, 'bias', o.bias, true);
-    const generator = generatorArg(name, o.generator);
-    const G = gatesOf(mode);
-    const bound = 1 / Math.sqrt(hiddenSize);
-    const shapes: [string, number[]][] = [['weight_ih', [G * hiddenSize, inputSize]], ['weight_hh', [G * hiddenSize, hiddenSize]]];
-    if (this.bias) shapes.push(['bias_ih', [G * hiddenSize]], ['bias_hh', [G * hiddenSize]]);
-    for (const [pname, shape] of shapes) uniform_(this.registerParameter(pname, zeros(shape)), -bound, bound, { generator });
+    registerWeights(this, '', mode, inputSize, hiddenSize, this.bias, generatorArg(name, o.generator));
   }
 
   /** One step of `[B, I]` (or unbatched `[I]`) input from `[B, H]` states; returns the new states. */
