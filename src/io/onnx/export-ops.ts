@@ -7,7 +7,7 @@
 import { Attrs } from '../../native';
 import { Tensor } from '../../tensor';
 import { onnx, attrProto } from './schema';
-import { rnnRule } from './export-rnn';
+import { rnnRule } from './rnn';
 
 /** @internal What an export rule can do to the graph being built. */
 export interface ExportContext {
