@@ -58,3 +58,4 @@ export {
   type RNNCellOptions,
   type RNNInput,
 } from './layers/rnn';
+export { foldBatchNorm, type FoldReport } from './fold';
