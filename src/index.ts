@@ -30,6 +30,8 @@ export * from './ops/pool';
 export * from './ops/norm';
 export * from './ops/resample';
 export * from './ops/dropout';
+export * from './ops/rnn';
+export * from './ops/pack';
 export * as nn from './nn';
 export * as optim from './optim';
 export * as io from './io';

@@ -15,3 +15,4 @@
 export { TensorDataset, type Dataset, type Sample, type SampleValue, type Batch } from './dataset';
 export { DataLoader, defaultCollate, randperm, randpermAsync, type DataLoaderOptions } from './loader';
 export { mnist, MNIST_MEAN, MNIST_STD, type Mnist, type MnistOptions } from './mnist';
+export { syntheticText, SYNTHETIC_WORDS, type SyntheticTextOptions } from './text';

@@ -45,4 +45,17 @@ export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, type MaxPool2dLayerOptions, ty
 export { Dropout, Dropout2d, type DropoutLayerOptions } from './layers/dropout';
 export { Upsample, type UpsampleOptions } from './layers/upsampling';
 export { classScores, type HasClassScores } from './scores';
+export {
+  RNNBase,
+  RNN,
+  LSTM,
+  GRU,
+  RNNCell,
+  LSTMCell,
+  GRUCell,
+  type RNNOptions,
+  type ElmanRNNOptions,
+  type RNNCellOptions,
+  type RNNInput,
+} from './layers/rnn';
 export { foldBatchNorm, type FoldReport } from './fold';
