@@ -30,6 +30,7 @@ export * from './ops/pool';
 export * from './ops/norm';
 export * from './ops/resample';
 export * from './ops/dropout';
+export * from './ops/binary';
 export * as nn from './nn';
 export * as optim from './optim';
 export * as io from './io';
