@@ -75,7 +75,7 @@ function packedShape(shape: readonly number[]): number[] | null {
  * is the straight-through estimator of the paper (Hubara et al.'s hard-tanh derivative): the incoming
  * gradient passes where |x| ≤ 1 and is zero elsewhere.
  * @example
- * const x = ds.tensor([-2, -0.5, 0, 0.5, 2], { requiresGrad: true });
+ * const x = ds.tensor([-2, -0.5, 0, 0.5, 2], undefined, { requiresGrad: true });
  * ds.binarize(x).dataSync() // [-1, -1, 1, 1, 1]
  * ds.binarize(x).sum().backward(); x.grad!.dataSync() // [0, 1, 1, 1, 0]
  */
