@@ -154,3 +154,4 @@ export {
   type VGGFeatures,
 } from './vgg';
 export { summary, formatSummary, layerMultAdds, type ModelSummary, type SummaryRow, type SummaryOptions } from './summary';
+export { BinaryNet, BinaryBasicBlock, binaryLenet, xnorAlexnet, xnorResnet18, type BinaryNetOptions } from './xnor';
