@@ -82,7 +82,8 @@ function binaryConv(inC: number, outC: number, k: number, o: { stride?: number; 
 /**
  * The binary LeNet for MNIST [N, 1, 28, 28]: a real 5×5 convolution (16 maps) with BN, ReLU and 2×2 max
  * pooling; a binary block BN → BinaryConv2d 3×3 (32 maps) → 2×2 max pooling; BN → BinaryLinear (128);
- * BN → a real Linear to the classes. 25,000 or so parameters; trains to over 95% in a few epochs.
+ * BN → a real Linear to the classes. 210,474 parameters, 205,312 of them binary; trains to over 95% in
+ * two epochs.
  * @example const net = ds.models.binaryLenet({ mode: 'xnor' });
  */
 export function binaryLenet(options: BinaryNetOptions = {}): BinaryNet {

@@ -59,6 +59,9 @@ describe('binary LeNet on MNIST', () => {
   test('XNOR LeNet trains to at least 95% on the 2,000 held-out digits; packing keeps every prediction', async () => {
     ds.manualSeed(1);
     const net = models.binaryLenet({ mode: 'xnor' });
+    const binary = 16 * 32 * 9 + 1568 * 128;
+    expect(net.numParameters()).toBe(16 * 25 + 16 + bn(16) + bn(16) + bn(1568) + bn(128) + 128 * 10 + 10 + binary);
+    expect(binary).toBe(205312);
     const n = 8000;
     const batch = 32;
     const { x, y } = mnistSubset(n);
