@@ -62,7 +62,7 @@ function modeArg(layer: string, v: unknown): BinaryMode {
 abstract class BinaryLayer extends Module {
   /** `'xnor'` or `'bwn'`. */
   readonly mode: BinaryMode;
-  /** Latent real weights (trained); null once {@link BinaryLayer.pack | packed}. */
+  /** Latent real weights (trained); null once `pack()` ran. */
   declare weight: Tensor | null;
   /** Real bias `[out]`, or null. */
   declare bias: Tensor | null;
@@ -107,8 +107,10 @@ abstract class BinaryLayer extends Module {
     return this;
   }
 
-  // Packed weights (made on the fly from the latent ones when not packed) and α, both for noGrad use;
-  // `owned` receives what the caller must free.
+  /**
+   * @internal Packed weights (made on the fly from the latent ones when not packed) and α, both for noGrad
+   * use; `owned` receives what the caller must free.
+   */
   protected packedParts(shape: readonly number[], owned: (Tensor | PackedTensor)[]): [PackedTensor, Tensor] {
     if (this.weight === null) return [new PackedTensor(this.packedWeight!, shape), this.alpha!];
     const p = bitpack(this.weight);
@@ -117,12 +119,12 @@ abstract class BinaryLayer extends Module {
     return [p, a];
   }
 
-  // α·sign(W) for the BWN float path, differentiable (STE through the sign, α through mean |W|).
+  /** @internal α·sign(W) for the BWN float path, differentiable (STE through the sign, α through mean |W|). */
   protected scaledSignWeight(w: Tensor): Tensor {
     return mul(binarize(w), filterScale(w).reshape([w.shape[0], ...w.shape.slice(1).map(() => 1)]));
   }
 
-  // The BWN weights of a packed layer: the unpacked signs times α.
+  /** @internal The BWN weights of a packed layer: the unpacked signs times α. */
   protected unpackedWeight(shape: readonly number[]): Tensor {
     const signs = bitunpack(new PackedTensor(this.packedWeight!, shape));
     const w = mul(signs, this.alpha!.reshape([shape[0], ...shape.slice(1).map(() => 1)]));
@@ -130,7 +132,7 @@ abstract class BinaryLayer extends Module {
     return w;
   }
 
-  // Forward through the packed kernels (no gradient wanted) or through float ops on ±1 values.
+  /** @internal Forward through the packed kernels (no gradient wanted) or through float ops on ±1 values. */
   protected usePacked(x: Tensor): boolean {
     return this.weight === null || !needsGrad(x, this.weight, this.bias);
   }
