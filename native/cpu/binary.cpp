@@ -30,6 +30,20 @@ int64_t words_of(const TensorRef& packed, const char* op) {
 
 const uint64_t* words_ptr(const TensorRef& packed) { return static_cast<const uint64_t*>(packed.data); }
 
+// Sizes of a bitpack / bitunpack pair: float [N, C, H, W] and packed [N, H, W, 2·words].
+struct PackDims {
+  int64_t N, C, P, words;
+};
+
+PackDims pack_dims(const TensorRef& real, const TensorRef& packed, const char* op) {
+  const int64_t words = words_of(packed, op);
+  DS_CHECK(real.ndim == 4 && real.dtype == DType::f32, std::string(op) + ": the float side is float32 [N, C, H, W]");
+  PackDims d{real.shape[0], real.shape[1], real.shape[2] * real.shape[3], words};
+  DS_CHECK(packed.shape[0] == d.N && packed.shape[1] * packed.shape[2] == d.P && words == (d.C + 63) / 64,
+           std::string(op) + ": packed shape");
+  return d;
+}
+
 }  // namespace
 
 void binarize(const TensorRef& x, const TensorRef& y) {
@@ -52,11 +66,8 @@ void binarize_backward(const TensorRef& x, const TensorRef& gy, const TensorRef&
 }
 
 void bitpack(const TensorRef& x, const TensorRef& packed) {
-  const int64_t words = words_of(packed, "bitpack");
-  DS_CHECK(x.ndim == 4 && x.dtype == DType::f32, "bitpack: input is float32 [N, C, H, W]");
-  const int64_t N = x.shape[0], C = x.shape[1], P = x.shape[2] * x.shape[3];
-  DS_CHECK(packed.shape[0] == N && packed.shape[1] * packed.shape[2] == P && words == (C + 63) / 64,
-           "bitpack: packed shape");
+  const PackDims d = pack_dims(x, packed, "bitpack");
+  const int64_t N = d.N, C = d.C, P = d.P, words = d.words;
   const float* xs = x.f32();
   uint64_t* out = static_cast<uint64_t*>(packed.data);
   // One task per (image, word): channel planes are read in order, each pixel's word written in place.
@@ -77,11 +88,8 @@ void bitpack(const TensorRef& x, const TensorRef& packed) {
 }
 
 void bitunpack(const TensorRef& packed, const TensorRef& y) {
-  const int64_t words = words_of(packed, "bitunpack");
-  DS_CHECK(y.ndim == 4 && y.dtype == DType::f32, "bitunpack: output is float32 [N, C, H, W]");
-  const int64_t N = y.shape[0], C = y.shape[1], P = y.shape[2] * y.shape[3];
-  DS_CHECK(packed.shape[0] == N && packed.shape[1] * packed.shape[2] == P && words == (C + 63) / 64,
-           "bitunpack: packed shape");
+  const PackDims d = pack_dims(y, packed, "bitunpack");
+  const int64_t N = d.N, C = d.C, P = d.P, words = d.words;
   const uint64_t* in = words_ptr(packed);
   float* ys = y.f32();
   parallel_for(0, N * C, std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(1, P)), [&](int64_t lo, int64_t hi) {

@@ -5,7 +5,7 @@ import * as ds from '../../src';
 import { Nd } from '../reference/nd';
 import * as ref from '../reference/binary';
 import { conv2d as convRef } from '../reference/conv';
-import { expectClose, expectError, normError, randNd, rng, toTensor } from '../helpers';
+import { expectClose, expectError, normError, numericGrad, randNd, rng, toTensor } from '../helpers';
 
 const { nn } = ds;
 
@@ -31,23 +31,6 @@ function safe(r: () => number, shape: number[], scale = 1.5): Nd {
     x.data[i] = Math.fround(v);
   }
   return x;
-}
-
-// Central differences of a float64 function of `x` (L = Σ f(x) ⊙ cot).
-function numericGrad(f: (x: Nd) => Nd, x: Nd, cot: Nd, eps = 1e-6): Nd {
-  const g = Nd.zeros(x.shape);
-  const probe = Nd.from(x.data, x.shape);
-  const loss = () => f(probe).data.reduce((s, v, j) => s + v * cot.data[j], 0);
-  for (let j = 0; j < x.size; j++) {
-    const v = x.data[j];
-    probe.data[j] = v + eps;
-    const up = loss();
-    probe.data[j] = v - eps;
-    const down = loss();
-    probe.data[j] = v;
-    g.data[j] = (up - down) / (2 * eps);
-  }
-  return g;
 }
 
 const mask = (x: Nd, g: Nd) => Nd.from(Array.from(g.data, (v, i) => (Math.abs(x.data[i]) <= 1 ? v : 0)), g.shape);
