@@ -5,7 +5,7 @@ import * as ds from '../../src';
 import { Nd } from '../reference/nd';
 import * as ref from '../reference/binary';
 import { conv2d as convRef } from '../reference/conv';
-import { expectClose, expectError, normError, numericGrad, randNd, rng, toTensor } from '../helpers';
+import { expectClose, expectError, normError, numericGrad, randNd, rng, settledMemory, toTensor } from '../helpers';
 
 const { nn } = ds;
 
@@ -119,6 +119,16 @@ describe('nn.BinaryConv2d', () => {
       expect([...ds.noGrad(() => fresh.call(x)).dataSync()]).toEqual([...after]);
       fs.rmSync(path.dirname(file), { recursive: true });
     }
+  });
+
+  test('pack() frees the latent weights: ds.memory() falls by the float bytes less the packed ones', async () => {
+    const layer = new nn.BinaryConv2d(256, 64, 3);
+    const before = (await settledMemory()).bytes;
+    layer.pack();
+    const after = (await settledMemory()).bytes;
+    // 256 channels: 4 words per tap, 9 taps, 64 filters; plus α (64 floats).
+    expect(before - after).toBe(64 * 256 * 9 * 4 - (64 * 9 * 4 * 8 + 64 * 4));
+    layer.dispose();
   });
 
   test('errors: bad mode, packed layers refuse gradients', () => {
