@@ -114,6 +114,8 @@ describe('nn.BinaryConv2d', () => {
       expect(normError(after, Nd.from(before, [before.length]))).toBeLessThanOrEqual(SAME);
       const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ds-binary-')), 'packed.safetensors');
       await ds.io.save(layer, file);
+      // On disk too: packed words, α and bias plus the safetensors header, against 16·130·9 floats.
+      expect(fs.statSync(file).size).toBeLessThan((16 * 130 * 9 * 4) / 10);
       const fresh = new nn.BinaryConv2d(130, 16, 3, { padding: 1, mode, bias: true }).pack();
       await ds.io.loadInto(fresh, file);
       expect([...ds.noGrad(() => fresh.call(x)).dataSync()]).toEqual([...after]);
