@@ -46,3 +46,4 @@ export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, type MaxPool2dLayerOptions, ty
 export { Dropout, Dropout2d, type DropoutLayerOptions } from './layers/dropout';
 export { Upsample, type UpsampleOptions } from './layers/upsampling';
 export { classScores, type HasClassScores } from './scores';
+export { foldBatchNorm, type FoldReport } from './fold';
