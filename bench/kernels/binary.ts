@@ -7,6 +7,8 @@
  * inference layer does per call (packing the input's signs, K = box-filtered mean |x|, scaling by α and K).
  * Speed-ups are FP32 time / XNOR time (> 1: binary is faster). "GOP/s" counts 2 operations per
  * multiply-add of the equivalent float convolution. Weight memory: FP32 bytes / packed bytes (with α).
+ * With a GPU, `cuda kernel` times the CUDA binary_conv2d on the same packed operands (there is no CUDA FP32
+ * convolution yet to race it against).
  * Usage: npx ts-node --transpile-only bench/kernels/binary.ts [--batch N] [--threads N] [--quick]
  */
 import * as ds from '../../src';
@@ -52,6 +54,14 @@ async function layerRow(s: Shape, batch: number, threads: number): Promise<(stri
   const kernel = await timeOp(() => void run1('binary_conv2d', [px.bits, pw.bits, null, null], ys, 'float32', x.device, attrs));
   const layer = await timeOp(() => void ds.binaryConv2d(x, pw, { ...geo, alpha, scale: ds.xnorScale(x, 3, geo) }));
   const ours = await timeOp(() => void ds.conv2d(x, w, null, geo));
+  let gpu = '—';
+  if (ds.cuda.available()) {
+    const dev = ds.device('cuda');
+    const gx = px.bits.to(dev);
+    const gw = pw.bits.to(dev);
+    gpu = fmt(await timeOp(() => void run1('binary_conv2d', [gx, gw, null, null], ys, 'float32', dev, attrs)), 3);
+    ds.dispose([gx, gw]);
+  }
   const session = await ortSession(
     oneNodeModel({
       opType: 'Conv',
@@ -71,7 +81,7 @@ async function layerRow(s: Shape, batch: number, threads: number): Promise<(stri
   const gop = (ms: number) => (2 * ys.reduce((a, b) => a * b, 1) * s.c * 9) / ms / 1e6;
   return [
     `3×3/${s.stride} ${s.c}→${s.o} @${s.size}`,
-    fmt(kernel, 3), fmt(gop(kernel), 0), fmt(layer, 3), fmt(ours, 3), fmt(ort, 3),
+    fmt(kernel, 3), fmt(gop(kernel), 0), fmt(layer, 3), fmt(ours, 3), fmt(ort, 3), gpu,
     fmt(ours / kernel, 1), fmt(ort / kernel, 1), fmt(ours / layer, 1), fmt(ort / layer, 1), fmt(memRatio, 1),
   ];
 }
@@ -103,7 +113,7 @@ async function main(): Promise<void> {
   for (const s of quick ? SHAPES.slice(4, 5) : SHAPES) table.push(await layerRow(s, batch, threads));
   printTable(
     `Binary 3×3 convolutions of ResNet-18 at 224×224, batch ${batch}, ${threads} thread(s), ISA ${ds.cpuInfo().active} (ms: median; speed-up = FP32 ms / XNOR ms)`,
-    ['convolution', 'xnor kernel ms', 'GOP/s', 'xnor layer ms', 'ours fp32 ms', 'ort fp32 ms', 'kernel vs ours', 'kernel vs ort', 'layer vs ours', 'layer vs ort', 'weight mem ×'],
+    ['convolution', 'xnor kernel ms', 'GOP/s', 'xnor layer ms', 'ours fp32 ms', 'ort fp32 ms', 'cuda kernel ms', 'kernel vs ours', 'kernel vs ort', 'layer vs ours', 'layer vs ort', 'weight mem ×'],
     table,
   );
   if (quick) return;
