@@ -53,6 +53,16 @@ describe('binary AlexNet and ResNet-18', () => {
     expect([...y1]).toEqual([...y0]);
     net.dispose();
   });
+
+  test('BWN ResNet-18: real inputs, binary weights; packing keeps the outputs', () => {
+    const net = models.xnorResnet18({ mode: 'bwn', numClasses: 10 }).eval();
+    const x = ds.randn([1, 3, 32, 32]);
+    const y0 = ds.noGrad(() => net.call(x)).dataSync();
+    const y1 = ds.noGrad(() => net.pack().call(x)).dataSync();
+    // The packed form rebuilds α·sign(W) from the bits: the same float weights, the same convolutions.
+    expect([...y1]).toEqual([...y0]);
+    net.dispose();
+  });
 });
 
 describe('binary LeNet on MNIST', () => {
