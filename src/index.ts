@@ -32,6 +32,7 @@ export * from './ops/resample';
 export * from './ops/dropout';
 export * from './ops/rnn';
 export * from './ops/pack';
+export * from './ops/binary';
 export * as nn from './nn';
 export * as optim from './optim';
 export * as io from './io';

@@ -162,3 +162,4 @@ export {
   type CharRNNOptions,
   type SampleOptions,
 } from './rnn';
+export { BinaryNet, BinaryBasicBlock, binaryLenet, xnorAlexnet, xnorResnet18, type BinaryNetOptions } from './xnor';

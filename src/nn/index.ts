@@ -30,6 +30,7 @@ export {
 } from './module';
 export { Linear, type LinearOptions } from './layers/linear';
 export { Conv2d, ConvTranspose2d, type Conv2dLayerOptions, type ConvTranspose2dLayerOptions } from './layers/conv';
+export { BinaryConv2d, BinaryLinear, type BinaryMode, type BinaryLayerOptions, type BinaryConv2dLayerOptions } from './layers/binary';
 export { ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Hardtanh, Softplus, GELU, type HardtanhOptions, type SoftplusOptions } from './layers/activation';
 export { Sequential, ModuleList, ModuleDict } from './layers/container';
 export { Flatten, Identity } from './layers/flatten';

@@ -15,7 +15,9 @@
 #include <vector>
 
 #include "core/storage.h"
+#include "cpu/isa_table.h"
 #include "cuda/check.h"
+#include "ops/binary.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
 #include "ops/layout.h"
@@ -672,6 +674,69 @@ void check_rnn() {
   }
 }
 
+// ------------------------------------------------------------------------------------ binary networks
+
+// Packs on both backends (the packed tensors must agree bit for bit), then convolves / multiplies both.
+void check_bitnet() {
+  {
+    Buf x = uniform({3, 7}, -2, 2), a(x.shape), b(x.shape), ga = uniform({3, 7}), c(x.shape), d(x.shape);
+    x.f()[0] = 0.f;
+    x.f()[1] = std::numeric_limits<float>::quiet_NaN();
+    cpu::binarize(cpu(x), cpu(a));
+    cuda::binarize(gpu(x), gpu(b));
+    compare("binarize", a, b, 0);
+    cpu::binarize_backward(cpu(x), cpu(ga), cpu(c));
+    cuda::binarize_backward(gpu(x), gpu(ga), gpu(d));
+    compare("binarize_backward", c, d, 0);
+  }
+  struct Case {
+    int64_t n, c, o, h, w, kh, kw, sh, sw, ph, pw, dh, dw;
+  };
+  const Case cases[] = {{1, 1, 1, 3, 3, 1, 1, 1, 1, 0, 0, 1, 1},  {2, 63, 5, 7, 6, 3, 3, 1, 1, 1, 1, 1, 1},
+                        {1, 64, 4, 5, 9, 3, 2, 2, 1, 2, 1, 1, 1}, {2, 65, 3, 8, 7, 3, 3, 1, 2, 2, 2, 2, 2},
+                        {1, 130, 6, 4, 4, 3, 3, 1, 1, 2, 2, 1, 1}};
+  for (const Case& k : cases) {
+    const int64_t words = (k.c + 63) / 64;
+    const int64_t oh = (k.h + 2 * k.ph - k.dh * (k.kh - 1) - 1) / k.sh + 1;
+    const int64_t ow = (k.w + 2 * k.pw - k.dw * (k.kw - 1) - 1) / k.sw + 1;
+    const std::string name = "binary_conv2d c" + std::to_string(k.c) + " k" + std::to_string(k.kh) + "x" +
+                             std::to_string(k.kw) + " p" + std::to_string(k.ph) + " d" + std::to_string(k.dh);
+    Buf x = uniform({k.n, k.c, k.h, k.w}), w = uniform({k.o, k.c, k.kh, k.kw});
+    Buf xa({k.n, k.h, k.w, 2 * words}, DType::i32), xb = xa.clone(), wa({k.o, k.kh, k.kw, 2 * words}, DType::i32),
+        wb = wa.clone();
+    cpu::bitpack(cpu(x), cpu(xa));
+    cuda::bitpack(gpu(x), gpu(xb));
+    compare("bitpack " + name, xa, xb, 0);
+    cpu::bitpack(cpu(w), cpu(wa));
+    cuda::bitpack(gpu(w), gpu(wb));
+    Buf ua(x.shape), ub(x.shape);
+    cpu::bitunpack(cpu(xa), cpu(ua));
+    cuda::bitunpack(gpu(xa), gpu(ub));
+    compare("bitunpack " + name, ua, ub, 0);
+    BinaryConv2dParams p;
+    p.channels = k.c;
+    p.sh = k.sh, p.sw = k.sw, p.ph = k.ph, p.pw = k.pw, p.dh = k.dh, p.dw = k.dw;
+    Buf alpha = uniform({k.o}, 0.1f, 2), scale = uniform({k.n, 1, oh, ow}, 0.1f, 2);
+    for (bool scaled : {false, true}) {
+      Buf ya({k.n, k.o, oh, ow}), yb({k.n, k.o, oh, ow});
+      cpu::binary_conv2d(cpu(xa), cpu(wa), cpu_opt(scaled ? &alpha : nullptr), cpu_opt(scaled ? &scale : nullptr), cpu(ya), p);
+      cuda::binary_conv2d(gpu(xa), gpu(wa), gpu_opt(scaled ? &alpha : nullptr), gpu_opt(scaled ? &scale : nullptr), gpu(yb), p);
+      compare(name + (scaled ? " scaled" : ""), ya, yb, 0);
+    }
+  }
+  for (int64_t bits : {1, 64, 65, 300}) {
+    const int64_t words = (bits + 63) / 64;
+    Buf a = uniform({7, bits, 1, 1}), b = uniform({5, bits, 1, 1});
+    Buf pa({7, 1, 1, 2 * words}, DType::i32), pb({5, 1, 1, 2 * words}, DType::i32);
+    cpu::bitpack(cpu(a), cpu(pa));
+    cpu::bitpack(cpu(b), cpu(pb));
+    Buf alpha = uniform({5}, 0.1f, 2), scale = uniform({7}, 0.1f, 2), ya({7, 5}), yb({7, 5});
+    cpu::binary_matmul(cpu(pa), cpu(pb), cpu(alpha), cpu(scale), cpu(ya), bits);
+    cuda::binary_matmul(gpu(pa), gpu(pb), gpu(alpha), gpu(scale), gpu(yb), bits);
+    compare("binary_matmul bits " + std::to_string(bits), ya, yb, 0);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -681,7 +746,7 @@ int main(int argc, char** argv) {
   const std::pair<const char*, void (*)()> groups[] = {
       {"creation", check_creation}, {"unary", check_unary},     {"binary", check_binary}, {"where", check_where},
       {"reduce", check_reduce},     {"softmax", check_softmax}, {"nll", check_nll},       {"bce", check_bce},
-      {"layout", check_layout},     {"rnn", check_rnn}};
+      {"layout", check_layout},     {"rnn", check_rnn},         {"bitnet", check_bitnet}};
   for (auto [name, fn] : groups) {
     if (!only.empty() && only != name) continue;
     int before = failures, cb = checks;
