@@ -6,8 +6,9 @@ Run with the Python that has torch 1.13 and torchvision 0.14 (no network, no pre
 
 Writes test/fixtures/torchvision/:
   keys.json            every zoo model torchvision also has: its state dict's names, shapes and dtypes
-  outputs.json         torchvision's float64 logits of some models on a fixed input, with weights from
-                       `hashed` below (the test rebuilds the same weights, so none are committed)
+  outputs.json         torchvision's float64 logits of one model of each family (narrowed where torchvision
+                       allows, full-size GoogLeNet) on a fixed input, with weights from `hashed` below
+                       (the test rebuilds the same weights, so none are committed)
   densenet-tiny.safetensors, densenet-tiny.json
                        a small DenseNet with torchvision's own seeded initialisation, as safetensors
                        (int64 num_batches_tracked, as torch saves them), and its logits
@@ -26,6 +27,7 @@ from PIL import Image
 from torch import nn
 from torchvision import transforms as T
 from torchvision.models import vgg as tv_vgg
+from torchvision.models.resnet import BasicBlock, Bottleneck
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'torchvision')
 
@@ -91,8 +93,9 @@ def hashed_input(shape):
 
 
 # ------------------------------------------------------------------------------------ reduced models
-# torchvision fixes AlexNet's and VGG's widths; these swap narrower layers in at the same indices, so the
-# names and torchvision's forward code stay, and the weights stay small.
+# torchvision fixes AlexNet's, VGG's and ResNet's widths; these swap narrower layers in at the same indices
+# (or narrower stages), so the names and torchvision's forward code stay, and the weights stay small.
+# GoogLeNet stays full size (6 M parameters), its Inception widths being fixed.
 
 def narrow_alexnet(num_classes):
     m = torchvision.models.alexnet(num_classes=num_classes)
@@ -117,6 +120,23 @@ def narrow_vgg(cfg_name, batch_norm, num_classes, hidden=64):
     return m
 
 
+def narrow_resnet(block, layers, widths, num_classes, **kwargs):
+    """torchvision's ResNet with stage widths `widths` instead of 64..512 (its blocks and forward)."""
+    full = [64, 128, 256, 512]
+
+    class Narrow(torchvision.models.resnet.ResNet):
+        def _make_layer(self, block, planes, blocks, stride=1, dilate=False):
+            if planes == full[0]:
+                self.inplanes = widths[0]
+            return super()._make_layer(block, widths[full.index(planes)], blocks, stride, dilate)
+
+    m = Narrow(block, layers, num_classes=num_classes, **kwargs)
+    m.conv1 = nn.Conv2d(3, widths[0], 7, stride=2, padding=3, bias=False)
+    m.bn1 = nn.BatchNorm2d(widths[0])
+    m.fc = nn.Linear(widths[3] * block.expansion, num_classes)
+    return m
+
+
 # The models of outputs.json: the id the test uses, how torchvision builds it, the input shape. The
 # JS side builds the same architecture from the same id.
 OUTPUT_MODELS = [
@@ -124,9 +144,9 @@ OUTPUT_MODELS = [
     ('vgg11_bn-w0.125', lambda: narrow_vgg('A', True, 10), [2, 3, 32, 32]),
     ('vgg16-w0.125', lambda: narrow_vgg('D', False, 10), [1, 3, 32, 32]),
     ('googlenet', lambda: torchvision.models.googlenet(num_classes=10, aux_logits=True, init_weights=False), [1, 3, 64, 64]),
-    ('resnet18', lambda: torchvision.models.resnet18(num_classes=10), [2, 3, 64, 64]),
-    ('resnext50_32x4d', lambda: torchvision.models.resnext50_32x4d(num_classes=10), [1, 3, 64, 64]),
-    ('densenet121', lambda: torchvision.models.densenet121(num_classes=10), [1, 3, 64, 64]),
+    ('resnet18-w8', lambda: narrow_resnet(BasicBlock, [2, 2, 2, 2], [8, 16, 32, 64], 10), [2, 3, 64, 64]),
+    ('resnext50_4x16d-w8', lambda: narrow_resnet(Bottleneck, [3, 4, 6, 3], [8, 16, 32, 64], 10, groups=4, width_per_group=16), [1, 3, 64, 64]),
+    ('densenet121-k8', lambda: torchvision.models.DenseNet(8, (6, 12, 24, 16), 16, num_classes=10), [1, 3, 64, 64]),
 ]
 
 
@@ -185,7 +205,8 @@ def write_outputs():
         with torch.no_grad():
             fill_hashed(m)
             y = m.double()(hashed_input(shape))
-        out[model_id] = {'input': shape, 'keys': list(m.state_dict().keys()), 'output': floats(y), 'outputShape': list(y.shape)}
+        keys = [[k, list(t.shape)] for k, t in m.state_dict().items()]
+        out[model_id] = {'input': shape, 'keys': keys, 'output': floats(y), 'outputShape': list(y.shape)}
     dump(os.path.join(OUT, 'outputs.json'), out)
 
 
