@@ -14,6 +14,7 @@ Writes test/fixtures/torchvision/:
                        (int64 num_batches_tracked, as torch saves them), and its logits
   image.png, transforms.json
                        a test picture and torchvision's transforms of it (tensor and PIL paths)
+  predict.json         torchvision's top 5 classes of the picture (ResNet-18 with hashed weights)
 """
 import json
 import math
@@ -266,10 +267,32 @@ def write_transforms():
     dump(os.path.join(OUT, 'transforms.json'), {k: {'shape': list(v.shape), 'values': floats(v)} for k, v in cases.items()})
 
 
+def write_predict():
+    """torchvision's ResNet-18 (hashed weights, 1000 classes) on image.png through the ImageNet chain.
+
+    The residual sums grow the hashed network's logits to hundreds, which makes softmax one-hot; the head
+    is scaled by a power of two (exact in float32, and the test does the same) to give logits of order 1.
+    """
+    m = torchvision.models.resnet18().eval().double()
+    fill_hashed(m)
+    x = T.ToTensor()(Image.open(os.path.join(OUT, 'image.png')))
+    chain = T.Compose([T.Resize(256, antialias=True), T.CenterCrop(224), T.Normalize(IMAGENET_MEAN, IMAGENET_STD)])
+    x = chain(x).double().unsqueeze(0)
+    scale = 2.0 ** -round(math.log2(float(m(x).std())))
+    m.fc.weight.mul_(scale)
+    m.fc.bias.mul_(scale)
+    p = torch.softmax(m(x), 1)[0]
+    top = torch.topk(p, 5)
+    dump(os.path.join(OUT, 'predict.json'), {
+        'model': 'resnet18', 'headScale': scale, 'top': [[int(i), float(np.float32(v))] for v, i in zip(top.values, top.indices)],
+    })
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.set_grad_enabled(False)
     write_transforms()
+    write_predict()
     write_densenet_tiny()
     write_outputs()
     write_keys()
