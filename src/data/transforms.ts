@@ -25,7 +25,7 @@ export const IMAGENET_MEAN: readonly number[] = Object.freeze([0.485, 0.456, 0.4
 export const IMAGENET_STD: readonly number[] = Object.freeze([0.229, 0.224, 0.225]);
 
 /** Something that maps one value to another: a transform object, or a plain function. */
-export type TransformLike<I = unknown, O = unknown> = { apply(x: I): O } | ((x: I) => O);
+export type TransformLike<I = unknown, O = unknown> = Transform<I, O> | ((x: I) => O);
 
 /** A transform of images: {@link Resize}, {@link CenterCrop}, ... */
 export interface Transform<I = Tensor, O = Tensor> {
@@ -227,12 +227,16 @@ export function toTensor(image: RawImage): Tensor {
 
 /** {@link resize} as a transform. @example new Resize(256) */
 export class Resize implements Transform {
-  /** `size` and `options` as {@link resize} takes them (checked now). */
-  constructor(
-    readonly size: Size,
-    readonly options: ResizeOptions = {},
-  ) {
+  /** The target size, as {@link resize} takes it. */
+  readonly size: Size;
+  /** The options of {@link resize}. */
+  readonly options: ResizeOptions;
+
+  /** `size` and `options` as {@link resize} takes them (the size is checked now). */
+  constructor(size: Size, options: ResizeOptions = {}) {
     checkSize('Resize', size);
+    this.size = size;
+    this.options = options;
   }
 
   /** Resizes `x`. */
@@ -243,9 +247,13 @@ export class Resize implements Transform {
 
 /** {@link centerCrop} as a transform. @example new CenterCrop(224) */
 export class CenterCrop implements Transform {
-  /** The crop's size (checked now). */
-  constructor(readonly size: Size) {
+  /** The crop's size. */
+  readonly size: Size;
+
+  /** `size`: a square's side or `[height, width]` (checked now). */
+  constructor(size: Size) {
     checkSize('CenterCrop', size);
+    this.size = size;
   }
 
   /** Crops `x`. */
@@ -256,11 +264,16 @@ export class CenterCrop implements Transform {
 
 /** {@link normalize} as a transform. @example new Normalize(IMAGENET_MEAN, IMAGENET_STD) */
 export class Normalize implements Transform {
-  /** Per-channel mean and std. */
-  constructor(
-    readonly mean: readonly number[],
-    readonly std: readonly number[],
-  ) {}
+  /** Per-channel means (or one for all). */
+  readonly mean: readonly number[];
+  /** Per-channel standard deviations (or one for all). */
+  readonly std: readonly number[];
+
+  /** Per-channel `mean` and `std`, checked against the image when applied. */
+  constructor(mean: readonly number[], std: readonly number[]) {
+    this.mean = mean;
+    this.std = std;
+  }
 
   /** Normalises `x`. */
   apply(x: Tensor): Tensor {
