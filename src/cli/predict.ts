@@ -18,7 +18,7 @@ import { loadTorchvision } from '../io/torchvision';
 import { CenterCrop, Compose, Normalize, Resize, ToTensor, IMAGENET_MEAN, IMAGENET_STD } from '../data/transforms';
 import { ProgressBar } from '../util/progress';
 import { summaryModelArg, SUMMARY_MODELS } from './summary';
-import { CliError, applyThreads, checkDevice, collect, deviceArg, firstLine, positiveInt, usageError } from './common';
+import { CliError, applyThreads, checkDevice, choiceArg, collect, deviceArg, firstLine, positiveInt, usageError } from './common';
 import { loadForModel, normalizeImages } from './zoo';
 
 /** Options of `deepscope predict`, as parsed. */
@@ -210,10 +210,7 @@ export function registerPredict(program: Command): void {
     .option('--num-classes <n>', 'classes of the checkpoint, when not the model\'s default (1000 for ImageNet models)', positiveInt('--num-classes'))
     .option('--resize <n>', 'shorter side before the crop (default: crop × 256/224, 256 for 224)', positiveInt('--resize'))
     .option('--crop <n>', "center crop (default: the model's input size, 224 for ImageNet models and ONNX)", positiveInt('--crop'))
-    .option('--normalize <how>', 'imagenet (mean and std of torchvision\'s models) or none', (v: string) => {
-      if (v !== 'imagenet' && v !== 'none') throw usageError(`--normalize must be imagenet or none, got '${v}'`);
-      return v;
-    }, 'imagenet')
+    .option('--normalize <how>', "imagenet (the mean and std of torchvision's models) or none", choiceArg('normalisation', ['imagenet', 'none'] as const, false), 'imagenet')
     .option('-d, --device <device>', 'cpu, cuda or cuda:N', deviceArg, 'cpu')
     .option('-t, --threads <n>', 'CPU threads', positiveInt('--threads'))
     .option('--json', 'print [{ image, top: [{ index, label, probability }] }] as JSON')
