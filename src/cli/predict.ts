@@ -30,6 +30,7 @@ export interface PredictCliOptions {
   topk: number;
   labels?: string;
   numClasses?: number;
+  transformInput?: boolean;
   resize?: number;
   crop?: number;
   normalize: 'imagenet' | 'none';
@@ -70,12 +71,16 @@ export function readLabels(file: string): string[] {
   return text.replace(/\s+$/, '').split(/\r?\n/).map((s) => s.trim());
 }
 
-/** The zoo model `name` with `numClasses` outputs (the model's default without). */
-function buildModel(name: string, numClasses: number | undefined): Module {
-  if (numClasses === undefined) return SUMMARY_MODELS[name].build();
+/**
+ * The zoo model `name` with `numClasses` outputs (the model's default without); `transformInput` for
+ * GoogLeNet, as torchvision builds it for its pretrained weights.
+ */
+function buildModel(name: string, numClasses: number | undefined, transformInput: boolean): Module {
+  if (transformInput && name !== 'googlenet') throw usageError(`--transform-input is for googlenet, not '${name}'`);
+  if (numClasses === undefined && !transformInput) return SUMMARY_MODELS[name].build();
   const factory = (models as unknown as Record<string, unknown>)[name];
   if (typeof factory !== 'function') throw usageError(`--num-classes is not available for model '${name}'`);
-  return (factory as (o: { numClasses: number }) => Module)({ numClasses });
+  return (factory as (o: { numClasses?: number; transformInput?: boolean }) => Module)({ numClasses, ...(transformInput ? { transformInput } : {}) });
 }
 
 /** The model of the command line, loaded and in eval mode on `device`. */
@@ -92,7 +97,7 @@ async function loadModel(opts: PredictCliOptions): Promise<Module> {
   const name = opts.model!;
   const checkpoint = opts.checkpoint!;
   if (!fs.existsSync(checkpoint)) throw new CliError(`checkpoint '${checkpoint}' not found`);
-  const model = buildModel(name, opts.numClasses);
+  const model = buildModel(name, opts.numClasses, opts.transformInput ?? false);
   try {
     model.to(opts.device);
     await loadTorchvision(model, checkpoint);
@@ -208,6 +213,7 @@ export function registerPredict(program: Command): void {
     .option('-k, --topk <n>', 'classes to show', positiveInt('--topk'), 5)
     .option('--labels <file>', 'class names: one per line, or a JSON array')
     .option('--num-classes <n>', 'classes of the checkpoint, when not the model\'s default (1000 for ImageNet models)', positiveInt('--num-classes'))
+    .option('--transform-input', "googlenet: re-normalise the input as torchvision's pretrained GoogLeNet expects (its transform_input)")
     .option('--resize <n>', 'shorter side before the crop (default: crop × 256/224, 256 for 224)', positiveInt('--resize'))
     .option('--crop <n>', "center crop (default: the model's input size, 224 for ImageNet models and ONNX)", positiveInt('--crop'))
     .option('--normalize <how>', "imagenet (the mean and std of torchvision's models) or none", choiceArg('normalisation', ['imagenet', 'none'] as const, false), 'imagenet')

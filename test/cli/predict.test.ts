@@ -104,6 +104,9 @@ describe('deepscope predict', () => {
     const half = cli(['predict', '--model', 'resnet18', '--image', IMAGE]);
     expect(half.status).toBe(2);
     expect(half.stderr).toBe('deepscope: --model and --checkpoint go together\n');
+    const notGoogLeNet = cli(['predict', '--model', 'resnet18', '--checkpoint', checkpoint, '--image', IMAGE, '--transform-input']);
+    expect(notGoogLeNet.status).toBe(2);
+    expect(notGoogLeNet.stderr).toBe("deepscope: --transform-input is for googlenet, not 'resnet18'\n");
     const noCkpt = cli(['predict', '--model', 'resnet18', '--checkpoint', path.join(dir, 'nope.safetensors'), '--image', IMAGE]);
     expect(noCkpt.status).toBe(1);
     expect(noCkpt.stderr).toMatch(/^deepscope: checkpoint '.*nope\.safetensors' not found\n$/);
