@@ -6,7 +6,7 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 
-const suites = ['kernels/gemm.ts', 'kernels/conv.ts', 'models/inference.ts'];
+const suites = ['kernels/gemm.ts', 'kernels/conv.ts', 'kernels/rnn.ts', 'kernels/binary.ts', 'models/inference.ts', 'models/training.ts'];
 
 const valued = new Set(['--threads']);
 const filters: string[] = [];

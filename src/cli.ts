@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * The `deepscope` command line: `demo`, `train`, `eval`, `info`, `summary`, `gradcam` and `attack` (each in its own file under
- * `src/cli/`). Results go to stdout, progress to stderr. A user error (bad option, missing file) prints
- * one line, `deepscope: <problem>`, and exits with 2 for bad usage or 1 otherwise; `DEEPSCOPE_DEBUG=1`
+ * The `deepscope` command line: `demo`, `train`, `eval`, `info`, `summary`, `gradcam`, `attack`, `predict`,
+ * `landscape`, `lesion` and `signal` (each in its own file under `src/cli/`). Results go to stdout,
+ * progress to stderr. A user error (bad option, missing file) prints one line, `deepscope: <problem>`, and exits with 2 for bad usage or 1 otherwise; `DEEPSCOPE_DEBUG=1`
  * adds stack traces for unexpected errors.
  * @module
  */
@@ -15,6 +15,10 @@ import { registerInfo } from './cli/info';
 import { registerSummary } from './cli/summary';
 import { registerGradcam } from './cli/gradcam';
 import { registerAttack } from './cli/attack';
+import { registerLandscape } from './cli/landscape';
+import { registerLesion } from './cli/lesion';
+import { registerSignal } from './cli/signal';
+import { registerPredict } from './cli/predict';
 
 /** The program with its subcommands; `exitOverride` makes it throw instead of exiting. */
 export function buildProgram(): Command {
@@ -39,6 +43,10 @@ export function buildProgram(): Command {
   registerSummary(program);
   registerGradcam(program);
   registerAttack(program);
+  registerLandscape(program);
+  registerLesion(program);
+  registerSignal(program);
+  registerPredict(program);
   return program;
 }
 

@@ -42,7 +42,8 @@ export interface NativeBinding {
   copyTo(h: NativeHandle, device: string, index: number): NativeHandle;
   read(h: NativeHandle): Promise<ArrayBuffer>;
   readSync(h: NativeHandle): ArrayBuffer;
-  readInto<T extends ArrayBufferView>(h: NativeHandle, target: T): Promise<T>;
+  readInto<T extends ArrayBufferView>(h: NativeHandle, target: T, byteOffset?: number): Promise<T>;
+  writeFrom<T extends ArrayBufferView>(h: NativeHandle, source: T, byteOffset?: number): Promise<T>;
   version(h: NativeHandle): number;
   synchronize(): void;
   memory(): { cpu: NativeMemory & { cachedBytes: number }; cuda: NativeMemory };

@@ -94,6 +94,28 @@ export interface GradCheck {
   seed?: number;
 }
 
+/** Central differences of L(x) = Σ f(x) ⊙ cot, a float64 function of `x`, with step `eps`. */
+export function numericGrad(f: (x: Nd) => Nd, x: Nd, cot: Nd, eps = 1e-6): Nd {
+  const numeric = Nd.zeros(x.shape);
+  const probe = x.clone();
+  const loss = () => {
+    const out = f(probe);
+    let s = 0;
+    for (let j = 0; j < out.size; j++) s += out.data[j] * cot.data[j];
+    return s;
+  };
+  for (let j = 0; j < x.size; j++) {
+    const v = x.data[j];
+    probe.data[j] = v + eps;
+    const up = loss();
+    probe.data[j] = v - eps;
+    const down = loss();
+    probe.data[j] = v;
+    numeric.data[j] = (up - down) / (2 * eps);
+  }
+  return numeric;
+}
+
 /**
  * Checks forward against the reference, then the native backward against central differences of the
  * reference: L(x) = Σ ref(x) ⊙ r for a random cotangent r, so every output element is weighted.
@@ -111,23 +133,7 @@ export function gradcheck(c: GradCheck): void {
     y.backward(toTensor(cot));
     c.inputs.forEach((x, i) => {
       if (!diff[i]) return;
-      const numeric = Nd.zeros(x.shape);
-      const probe = x.clone();
-      const loss = () => {
-        const out = c.ref(...c.inputs.map((v, k) => (k === i ? probe : v)));
-        let s = 0;
-        for (let j = 0; j < out.size; j++) s += out.data[j] * cot.data[j];
-        return s;
-      };
-      for (let j = 0; j < x.size; j++) {
-        const v = x.data[j];
-        probe.data[j] = v + eps;
-        const up = loss();
-        probe.data[j] = v - eps;
-        const down = loss();
-        probe.data[j] = v;
-        numeric.data[j] = (up - down) / (2 * eps);
-      }
+      const numeric = numericGrad((probe) => c.ref(...c.inputs.map((v, k) => (k === i ? probe : v))), x, cot, eps);
       const g = xs[i].grad;
       if (!g) throw new Error(`input ${i}: no gradient`);
       expectClose(g, numeric, c.bwdTol, `gradient of input ${i}`);

@@ -2,7 +2,8 @@
  * Whole-model inference on the CPU: ResNet-18, ResNet-50, VGG-16, DenseNet-121 (224×224) and LeNet-5
  * (32×32) at batch 1 and 8, ours (eval mode, no autograd) against onnxruntime-node running the same model
  * exported by our ONNX exporter, same weights and inputs, same thread count, in the same run. Outputs
- * are compared first (a benchmark of a wrong answer is worthless).
+ * are compared first (a benchmark of a wrong answer is worthless). Batch norms are folded into the
+ * convolutions on both sides: onnxruntime's graph optimiser does it at load, we with nn.foldBatchNorm.
  * Usage: npx ts-node --transpile-only bench/models/inference.ts [--threads N] [--model NAME] [--batch N] [--quick]
  */
 import * as ds from '../../src';
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
     const channels = name === 'lenet5' ? 1 : 3;
     const { bytes } = ds.io.toOnnx(model, ds.randn([1, channels, size, size]), { dynamicBatch: true });
     const session = await ortSession(bytes, threads);
+    ds.nn.foldBatchNorm(model, ds.randn([1, channels, size, size]));
     for (const batch of batches) {
       const x = ds.randn([batch, channels, size, size]);
       const feeds = { [session.inputNames[0]]: ortTensor(x.dataSync() as Float32Array, [...x.shape]) };

@@ -33,4 +33,9 @@ const FmaPeakKernel& fma_peak_kernel() {
   return k;
 }
 
+const XorPopcountGemm& xor_popcount_gemm() {
+  static const XorPopcountGemm& k = pick(xor_popcount_gemm_generic, xor_popcount_gemm_avx2, xor_popcount_gemm_avx512);
+  return k;
+}
+
 }  // namespace ds::cpu

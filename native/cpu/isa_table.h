@@ -65,4 +65,21 @@ extern const FmaPeakKernel fma_peak_avx512;
 // The entry for ds::active_isa(), chosen once.
 const FmaPeakKernel& fma_peak_kernel();
 
+// The XOR-popcount GEMM of binary networks (native/cpu/isa/xor_popcount.cpp): for i < m, j < n,
+// c[i·ldc + j] = Σ_{k < kw} popcount(a[i·kw + k] ⊕ b[j·kw + k]); a and b hold rows of kw 64-bit words.
+typedef void (*XorPopcountGemmFn)(int64_t m, int64_t n, int64_t kw, const uint64_t* a, const uint64_t* b, int32_t* c,
+                                  int64_t ldc);
+
+struct XorPopcountGemm {
+  XorPopcountGemmFn fn;
+  const char* isa;
+};
+
+extern const XorPopcountGemm xor_popcount_gemm_generic;
+extern const XorPopcountGemm xor_popcount_gemm_avx2;
+extern const XorPopcountGemm xor_popcount_gemm_avx512;
+
+// The entry for ds::active_isa(), chosen once.
+const XorPopcountGemm& xor_popcount_gemm();
+
 }  // namespace ds::cpu

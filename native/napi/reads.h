@@ -1,5 +1,6 @@
 // Reading tensors back to JS: read() resolves a promise when the device stream reaches it; readSync()
-// blocks the JS thread until then (scripts). A poisoned storage rejects/throws with the failing op's name.
+// blocks the JS thread until then (scripts); readInto() and writeFrom() copy a byte range between a
+// tensor and a caller's array (slices, for streaming large files). A poisoned storage rejects/throws with the failing op's name.
 #pragma once
 #include <napi.h>
 

@@ -12,6 +12,7 @@ import { readImage } from '../io/image';
 import { readSafetensorsHeader } from '../io/safetensors';
 import { loadInto } from '../io/checkpoint';
 import { MNIST_MEAN, MNIST_STD } from '../data/mnist';
+import { IMAGENET_MEAN, IMAGENET_STD } from '../data/transforms';
 import { interpolate } from '../ops/resample';
 import { pad } from '../ops/indexing';
 import { tensor } from '../ops/creation';
@@ -22,8 +23,6 @@ import { CliError, choiceArg, firstLine, usageError } from './common';
 /** Input normalisations: what the model was trained on. */
 export type Normalization = 'imagenet' | 'mnist' | 'none';
 
-const IMAGENET_MEAN = [0.485, 0.456, 0.406];
-const IMAGENET_STD = [0.229, 0.224, 0.225];
 
 /** Parser of `--normalize`. */
 export const normalizeArg = choiceArg('normalisation', ['imagenet', 'mnist', 'none'] as const, false);

@@ -1,5 +1,6 @@
 /**
- * Data: datasets, the {@link DataLoader} (batching, seeded shuffling, prefetch) and the MNIST digits.
+ * Data: datasets, the {@link DataLoader} (batching, seeded shuffling, prefetch), the MNIST digits, and
+ * torchvision's image transforms (`data.transforms`: resize, center crop, normalise, the ImageNet chain).
  *
  * @example
  * import { data, Generator, dispose } from 'deepscope';
@@ -15,3 +16,5 @@
 export { TensorDataset, type Dataset, type Sample, type SampleValue, type Batch } from './dataset';
 export { DataLoader, defaultCollate, randperm, randpermAsync, type DataLoaderOptions } from './loader';
 export { mnist, MNIST_MEAN, MNIST_STD, type Mnist, type MnistOptions } from './mnist';
+export { syntheticText, SYNTHETIC_WORDS, type SyntheticTextOptions } from './text';
+export * as transforms from './transforms';

@@ -51,7 +51,8 @@ export const PALETTE: readonly string[] = [
   '#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf',
 ];
 
-type RGB = [number, number, number];
+/** @internal An [r, g, b] colour with 0–255 components. */
+export type RGB = [number, number, number];
 
 /** @internal A colour as [r, g, b]; TypeError for anything else. */
 export function parseColor(c: Color): RGB {
@@ -65,8 +66,8 @@ export function parseColor(c: Color): RGB {
   throw new TypeError(`plotLines: colour ${JSON.stringify(c)} is not '#rrggbb', '#rgb' or [r, g, b] with 0-255 components`);
 }
 
-/** An RGB drawing surface with alpha blending. */
-class Canvas {
+/** @internal An RGB drawing surface with alpha blending (shared with the heat maps of `io/heatmap`). */
+export class Canvas {
   readonly data: Uint8Array;
   constructor(
     readonly width: number,
@@ -113,8 +114,8 @@ class Canvas {
   }
 }
 
-/** Coverage of one series' strokes (max over segments, so joints are not drawn twice). */
-class Mask {
+/** @internal Coverage of one series' strokes (max over segments, so joints are not drawn twice). */
+export class Mask {
   readonly cover: Float32Array;
   constructor(
     readonly width: number,
@@ -234,10 +235,13 @@ function extent(values: number[][]): [number, number] | null {
   return lo <= hi ? [lo, hi] : null;
 }
 
-const INK: RGB = [34, 34, 34];
-const MUTED: RGB = [90, 90, 90];
+/** @internal Text colour of the charts. */
+export const INK: RGB = [34, 34, 34];
+/** @internal Tick-label colour of the charts. */
+export const MUTED: RGB = [90, 90, 90];
 const GRID: RGB = [232, 232, 232];
-const FRAME: RGB = [170, 170, 170];
+/** @internal Frame and tick colour of the charts. */
+export const FRAME: RGB = [170, 170, 170];
 
 /**
  * Draws a line chart into 8-bit RGB pixels (what {@link plotLines} writes), for callers that want the

@@ -9,8 +9,9 @@
  *            and the tensors tile the rest of the file exactly (no gaps, no overlaps)
  * ```
  *
- * Both directions stream: the writer writes one tensor at a time, the reader reads each tensor's byte
- * range with positioned reads, so neither holds the file (or a second copy of it) in memory. A file is
+ * Both directions stream in slices of 8 MB: the writer copies each tensor out slice by slice into one
+ * reused buffer and writes it; the reader allocates each tensor and fills it slice by slice from
+ * positioned reads. Neither holds the file, or a host copy of a whole tensor, in memory. A file is
  * checked entirely before any tensor is allocated, so a corrupt or hostile header never causes a huge
  * allocation, and every problem rejects with one Error naming the file.
  * @module
@@ -39,7 +40,7 @@ const FLOATS = new Set<SafetensorsDType>(['F32', 'F64', 'F16', 'BF16', 'F8_E4M3'
 
 /** Largest header accepted (the reference implementation's limit). */
 const MAX_HEADER = 100_000_000;
-/** Bytes read at a time when converting a tensor from another dtype. */
+/** Bytes moved at a time between a file and a tensor: the only host buffers either direction holds. */
 const CHUNK = 1 << 23;
 const MAX_RANK = 6;
 
@@ -97,8 +98,8 @@ function assertLittleEndian(op: string): void {
 
 /**
  * Writes tensors (float32 as F32, int32 as I32) and optional string metadata to a safetensors file.
- * Tensors go out one at a time in the dict's order, each read from its device and written before the
- * next is read. The file is written under a temporary name and renamed at the end, so a failed or
+ * Tensors go out in the dict's order, each copied from its device in 8 MB slices through one reused
+ * buffer, so memory grows by that buffer only, whatever the size of the tensors. The file is written under a temporary name and renamed at the end, so a failed or
  * interrupted write never leaves a truncated file in place of an existing one.
  * @example await io.writeSafetensors('weights.safetensors', model.stateDict(), { epoch: '3' });
  */
@@ -138,13 +139,15 @@ export async function writeSafetensors(file: string, tensors: TensorDict, metada
     await writeFully(fh, len, 0);
     await writeFully(fh, header, 8);
     let pos = 8 + header.length;
-    // One host buffer, the size of the largest tensor, reused for every tensor.
-    const staging = Buffer.allocUnsafe(entries.reduce((m, [, t]) => Math.max(m, t.size * 4), 0));
-    for (const [, t] of entries) {
-      if (t.size === 0) continue;
-      const view = await t.dataInto(staging.subarray(0, t.size * 4));
-      await writeFully(fh, view, pos);
-      pos += view.byteLength;
+    const staging = Buffer.allocUnsafe(Math.min(CHUNK, offset));
+    for (const [name, t] of entries) {
+      const bytes = t.size * 4;
+      for (let done = 0; done < bytes; done += CHUNK) {
+        const slice = staging.subarray(0, Math.min(CHUNK, bytes - done));
+        await native.readInto(t._h(op, name), slice, done);
+        await writeFully(fh, slice, pos);
+        pos += slice.byteLength;
+      }
     }
     ok = true;
   } finally {
@@ -398,52 +401,92 @@ function rawValue(dtype: SafetensorsDType, raw: ArrayBuffer, i: number): string 
 }
 
 /**
+ * @internal Fills `target` (of the entry's element count, float32 for float entries and int32 for the
+ * others) with the entry's data, slice by slice: positioned reads into `buffers.raw`, converted into
+ * `buffers.converted` when the dtype is not F32/I32, then copied into the tensor in stream order.
+ */
+export async function fillFromFile(
+  fh: fsp.FileHandle,
+  dataStart: number,
+  e: SafetensorsEntry,
+  target: Tensor,
+  buffers: SliceBuffers,
+  fail: (m: string) => never,
+): Promise<void> {
+  const [begin, end] = e.dataOffsets;
+  const item = ITEM_SIZE[e.dtype];
+  const numel = (end - begin) / item;
+  const direct = e.dtype === 'F32' || e.dtype === 'I32';
+  const per = Math.floor(CHUNK / Math.max(item, 4));
+  for (let done = 0; done < numel; done += per) {
+    const count = Math.min(per, numel - done);
+    const raw = new Uint8Array(buffers.raw, 0, count * item);
+    await readFully(fh, raw, dataStart + begin + done * item, fail);
+    let slice: Uint8Array = raw;
+    if (!direct) {
+      const out = target.dtype === 'float32' ? new Float32Array(buffers.converted!, 0, count) : new Int32Array(buffers.converted!, 0, count);
+      const bad = convert(e.dtype, buffers.raw, count, out, 0);
+      if (bad >= 0) {
+        fail(`tensor ${JSON.stringify(e.name)}: ${e.dtype} value ${rawValue(e.dtype, buffers.raw, bad)} at index ${done + bad} is outside the int32 range`);
+      }
+      slice = new Uint8Array(buffers.converted!, 0, count * 4);
+    }
+    await native.writeFrom(target._h('readSafetensors', e.name), slice, done * 4);
+  }
+}
+
+/** @internal The two host buffers of {@link fillFromFile}, allocated once per file. */
+export interface SliceBuffers {
+  /** File bytes, as read. */
+  raw: ArrayBuffer;
+  /** Converted values (null when every entry is F32 or I32). */
+  converted: ArrayBuffer | null;
+}
+
+/** @internal Buffers for filling tensors from `entries`. */
+export function sliceBuffers(entries: readonly SafetensorsEntry[]): SliceBuffers {
+  const largest = entries.reduce((m, e) => Math.max(m, e.dataOffsets[1] - e.dataOffsets[0]), 0);
+  const needConvert = entries.some((e) => e.dtype !== 'F32' && e.dtype !== 'I32');
+  return { raw: new ArrayBuffer(Math.min(CHUNK, largest)), converted: needConvert ? new ArrayBuffer(CHUNK) : null };
+}
+
+/** @internal The dtype a safetensors entry loads as. */
+export function loadedDType(e: SafetensorsEntry): DType {
+  return FLOATS.has(e.dtype) ? 'float32' : 'int32';
+}
+
+/** @internal {@link openChecked} and {@link parseHeader} in one: an open file and its checked header. */
+export async function openSafetensors(op: string, file: string): Promise<{ fh: fsp.FileHandle; header: SafetensorsHeader; fail: (m: string) => never }> {
+  assertLittleEndian(op);
+  const { fh, size, fail } = await openChecked(op, file);
+  try {
+    return { fh, header: await parseHeader(fh, size, fail), fail };
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+}
+
+/**
  * Reads a safetensors file into tensors on `device`. The whole header is checked first (see the module
- * documentation); then each tensor's byte range is read with positioned reads into one reused buffer
- * (the size of the largest tensor) and copied to the device, so memory grows by the tensors plus that
- * buffer, never by a copy of the file. dtypes other than F32 and I32 are converted as
- * {@link SafetensorsDType} states. Any problem rejects with an Error naming the file and the problem,
- * and no tensor survives a failed read.
+ * documentation); then each tensor is allocated on the device and filled in 8 MB slices from positioned
+ * reads, so memory grows by the tensors plus two slice buffers, never by a copy of the file or of a
+ * tensor. dtypes other than F32 and I32 are converted as {@link SafetensorsDType} states. Any problem
+ * rejects with an Error naming the file and the problem, and no tensor survives a failed read.
  * @example const { tensors, metadata } = await io.readSafetensors('weights.safetensors');
  */
 export async function readSafetensors(file: string, options: ReadSafetensorsOptions = {}): Promise<SafetensorsContents> {
   const op = 'readSafetensors';
-  assertLittleEndian(op);
   const dev = parseDevice(options.device ?? 'cpu');
-  const { fh, size, fail } = await openChecked(op, file);
+  const { fh, header, fail } = await openSafetensors(op, file);
   const tensors = new Map<string, Tensor>();
   try {
-    const header = await parseHeader(fh, size, fail);
-    let maxOut = 0;
-    let needChunk = false;
+    const buffers = sliceBuffers(header.entries);
     for (const e of header.entries) {
-      const numel = (e.dataOffsets[1] - e.dataOffsets[0]) / ITEM_SIZE[e.dtype];
-      maxOut = Math.max(maxOut, numel * 4);
-      if (e.dtype !== 'F32' && e.dtype !== 'I32') needChunk = true;
-    }
-    const scratch = new ArrayBuffer(maxOut);
-    const chunk = needChunk ? new ArrayBuffer(CHUNK) : null;
-    for (const e of header.entries) {
-      const [begin, end] = e.dataOffsets;
-      const item = ITEM_SIZE[e.dtype];
-      const numel = (end - begin) / item;
-      const dtype: DType = FLOATS.has(e.dtype) ? 'float32' : 'int32';
-      const out = dtype === 'float32' ? new Float32Array(scratch, 0, numel) : new Int32Array(scratch, 0, numel);
-      const at = header.dataStart + begin;
-      if (e.dtype === 'F32' || e.dtype === 'I32') {
-        await readFully(fh, new Uint8Array(scratch, 0, end - begin), at, fail);
-      } else {
-        const per = Math.floor(CHUNK / item);
-        for (let done = 0; done < numel; done += per) {
-          const count = Math.min(per, numel - done);
-          await readFully(fh, new Uint8Array(chunk!, 0, count * item), at + done * item, fail);
-          const bad = convert(e.dtype, chunk!, count, out, done);
-          if (bad >= 0) {
-            fail(`tensor ${JSON.stringify(e.name)}: ${e.dtype} value ${rawValue(e.dtype, chunk!, bad)} at index ${done + bad} is outside the int32 range`);
-          }
-        }
-      }
-      tensors.set(e.name, new Tensor(native.fromData(out, dtype, e.shape, dev.type, dev.index), e.shape, dtype, dev));
+      const dtype = loadedDType(e);
+      const t = new Tensor(native.empty(dtype, e.shape, dev.type, dev.index), e.shape, dtype, dev);
+      tensors.set(e.name, t);
+      await fillFromFile(fh, header.dataStart, e, t, buffers, fail);
     }
     return { tensors, metadata: header.metadata };
   } catch (err) {

@@ -154,3 +154,12 @@ export {
   type VGGFeatures,
 } from './vgg';
 export { summary, formatSummary, layerMultAdds, type ModelSummary, type SummaryRow, type SummaryOptions } from './summary';
+export {
+  SequenceClassifier,
+  CharRNN,
+  type RecurrentKind,
+  type SequenceClassifierOptions,
+  type CharRNNOptions,
+  type SampleOptions,
+} from './rnn';
+export { BinaryNet, BinaryBasicBlock, binaryLenet, xnorAlexnet, xnorResnet18, type BinaryNetOptions } from './xnor';

@@ -30,6 +30,7 @@ export {
 } from './module';
 export { Linear, type LinearOptions } from './layers/linear';
 export { Conv2d, ConvTranspose2d, type Conv2dLayerOptions, type ConvTranspose2dLayerOptions } from './layers/conv';
+export { BinaryConv2d, BinaryLinear, type BinaryMode, type BinaryLayerOptions, type BinaryConv2dLayerOptions } from './layers/binary';
 export { ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Hardtanh, Softplus, GELU, type HardtanhOptions, type SoftplusOptions } from './layers/activation';
 export { Sequential, ModuleList, ModuleDict } from './layers/container';
 export { Flatten, Identity } from './layers/flatten';
@@ -45,3 +46,17 @@ export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, type MaxPool2dLayerOptions, ty
 export { Dropout, Dropout2d, type DropoutLayerOptions } from './layers/dropout';
 export { Upsample, type UpsampleOptions } from './layers/upsampling';
 export { classScores, type HasClassScores } from './scores';
+export {
+  RNNBase,
+  RNN,
+  LSTM,
+  GRU,
+  RNNCell,
+  LSTMCell,
+  GRUCell,
+  type RNNOptions,
+  type ElmanRNNOptions,
+  type RNNCellOptions,
+  type RNNInput,
+} from './layers/rnn';
+export { foldBatchNorm, type FoldReport } from './fold';

@@ -92,7 +92,8 @@ function checkArgs(op: string, x: unknown, weight: unknown, bias: unknown, biasS
   return [tx, tw, tb];
 }
 
-interface ConvGeometry {
+/** @internal Output geometry of a convolution: stride, dilation, groups, resolved padding and output size. */
+export interface ConvGeometry {
   stride: [number, number];
   dilation: [number, number];
   groups: number;
@@ -100,17 +101,20 @@ interface ConvGeometry {
   out: [number, number];
 }
 
-function conv2dGeometry(x: Tensor, w: Tensor, options: Conv2dOptions): ConvGeometry {
-  const op = 'conv2d';
+/**
+ * @internal Resolves the options of a convolution of an input of shape `xShape` [N, C, H, W] with a weight of
+ * shape `wShape` [O, C/groups, kH, kW]; RangeError/TypeError naming `op` when they do not fit.
+ */
+export function conv2dGeometry(xShape: readonly number[], wShape: readonly number[], options: Conv2dOptions, op = 'conv2d'): ConvGeometry {
   const stride = size2(op, 'stride', options.stride, 1, 1);
   const dilation = size2(op, 'dilation', options.dilation, 1, 1);
   const groups = checkGroups(op, options.groups);
-  const [, c, h, wd] = x.shape;
-  const [cout, cinG, kh, kw] = w.shape;
-  if (c % groups !== 0) throw new RangeError(`${op}: groups ${groups} does not divide the ${c} input channels of input ${fmtShape(x.shape)}`);
-  if (cout % groups !== 0) throw new RangeError(`${op}: groups ${groups} does not divide the ${cout} output channels of weight ${fmtShape(w.shape)}`);
+  const [, c, h, wd] = xShape;
+  const [cout, cinG, kh, kw] = wShape;
+  if (c % groups !== 0) throw new RangeError(`${op}: groups ${groups} does not divide the ${c} input channels of input ${fmtShape(xShape)}`);
+  if (cout % groups !== 0) throw new RangeError(`${op}: groups ${groups} does not divide the ${cout} output channels of weight ${fmtShape(wShape)}`);
   if (c !== cinG * groups) {
-    throw new RangeError(`${op}: input has ${c} channels but weight ${fmtShape(w.shape)} with groups ${groups} expects ${cinG * groups}`);
+    throw new RangeError(`${op}: input has ${c} channels but weight ${fmtShape(wShape)} with groups ${groups} expects ${cinG * groups}`);
   }
   const ek = [dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1];
   const p = options.padding ?? 0;
@@ -133,11 +137,11 @@ function conv2dGeometry(x: Tensor, w: Tensor, options: Conv2dOptions): ConvGeome
   if (ek[0] > ph || ek[1] > pw) {
     throw new RangeError(
       `${op}: kernel ${kh}x${kw} (dilation [${dilation.join(', ')}], effective ${ek[0]}x${ek[1]}) is larger than the padded input ` +
-        `${ph}x${pw} (input ${fmtShape(x.shape)}, padding [${pad.join(', ')}])`,
+        `${ph}x${pw} (input ${fmtShape(xShape)}, padding [${pad.join(', ')}])`,
     );
   }
   const out: [number, number] = [Math.floor((ph - ek[0]) / stride[0]) + 1, Math.floor((pw - ek[1]) / stride[1]) + 1];
-  if (out[0] <= 0 || out[1] <= 0) throw new RangeError(`${op}: output size ${out[0]}x${out[1]} is not positive (input ${fmtShape(x.shape)}, weight ${fmtShape(w.shape)})`);
+  if (out[0] <= 0 || out[1] <= 0) throw new RangeError(`${op}: output size ${out[0]}x${out[1]} is not positive (input ${fmtShape(xShape)}, weight ${fmtShape(wShape)})`);
   return { stride, dilation, groups, pad, out };
 }
 
@@ -159,7 +163,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
   const op = 'conv2d';
   checkOptions(op, options);
   const [x, w, b] = checkArgs(op, input, weight, bias, (t) => t.shape[0]);
-  const g = conv2dGeometry(x, w, options ?? {});
+  const g = conv2dGeometry(x.shape, w.shape, options ?? {});
   const attrs = attrsOf(g, g.pad[0], g.pad[2]);
   const out = run1(op, [x, w, b], [x.shape[0], w.shape[0], g.out[0], g.out[1]], 'float32', x.device, attrs);
   const [gx, gw] = [x.requiresGrad, w.requiresGrad];

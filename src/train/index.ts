@@ -38,3 +38,4 @@ export {
   type ModelName,
   type MakeOptimizerOptions,
 } from './recipes';
+export { truncatedBptt, detachState, type RecurrentState, type TruncatedBpttOptions, type WindowResult } from './bptt';

@@ -15,12 +15,15 @@
 #include <vector>
 
 #include "core/storage.h"
+#include "cpu/isa_table.h"
 #include "cuda/check.h"
 #include "harness.h"
+#include "ops/binary.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
 #include "ops/layout.h"
 #include "ops/reduce.h"
+#include "ops/rnn.h"
 #include "ops/softmax.h"
 
 // ------------------------------------------------------------------ the runtime functions of cuda/check.h
@@ -465,6 +468,147 @@ void check_layout() {
   compare("copy", c, d, 0);
 }
 
+// ---------------------------------------------------------------------------------------------------- rnn
+
+// Forward and backward of every mode against the CPU kernel: stacked, bidirectional, without bias, with
+// sequence lengths, batch 1, sizes that are not multiples of the GEMM's 16x16 tile.
+void check_rnn() {
+  struct Case {
+    const char* mode;
+    int64_t T, B, I, H, L;
+    bool bidi, bias;
+    std::vector<int32_t> lengths;
+  };
+  const Case cases[] = {{"lstm", 5, 3, 7, 17, 2, true, true, {5, 2, 4}}, {"gru", 4, 1, 3, 5, 1, false, true, {}},
+                        {"rnn_tanh", 3, 2, 18, 4, 2, true, false, {}}, {"rnn_relu", 6, 2, 2, 3, 1, true, true, {1, 6}},
+                        {"gru", 3, 20, 4, 6, 2, true, true, {}}};
+  for (const Case& k : cases) {
+    Attrs a;
+    a.set("mode", std::string(k.mode));
+    a.set("hidden", std::vector<double>{double(k.H)});
+    a.set("layers", std::vector<double>{double(k.L)});
+    a.set("bidirectional", std::vector<double>{k.bidi ? 1.0 : 0.0});
+    a.set("bias", std::vector<double>{k.bias ? 1.0 : 0.0});
+    const RnnParams p = RnnParams::from(a);
+    const int64_t D = p.dirs(), G = p.gates(), S = k.L * D;
+    const bool lstm = p.mode == RnnMode::Lstm;
+    const std::string name = std::string("rnn ") + k.mode + " T" + std::to_string(k.T) + " B" + std::to_string(k.B) +
+                             " H" + std::to_string(k.H) + " L" + std::to_string(k.L) + (k.bidi ? " bidi" : "");
+    Buf x = uniform({k.T, k.B, k.I}), h0 = uniform({S, k.B, k.H}), c0 = uniform({S, k.B, k.H});
+    Buf len({k.B}, DType::i32);
+    for (int64_t b = 0; b < k.B; ++b) len.i()[b] = k.lengths.empty() ? int32_t(k.T) : k.lengths[size_t(b)];
+    std::vector<Buf> w;
+    for (int64_t l = 0; l < k.L; ++l)
+      for (int64_t d = 0; d < D; ++d) {
+        w.push_back(uniform({G * k.H, l ? D * k.H : k.I}, -0.5f, 0.5f));
+        w.push_back(uniform({G * k.H, k.H}, -0.5f, 0.5f));
+        if (k.bias) w.push_back(uniform({G * k.H}, -0.5f, 0.5f)), w.push_back(uniform({G * k.H}, -0.5f, 0.5f));
+      }
+    const Buf* lp = k.lengths.empty() ? nullptr : &len;
+    auto refs = [&](TensorRef (*f)(const Buf&), const std::vector<Buf>& v) {
+      std::vector<TensorRef> r;
+      for (const Buf& b : v) r.push_back(f(b));
+      return r;
+    };
+    // Forward on both; the workspaces must agree too (backward reads them).
+    Buf y[2] = {Buf({k.T, k.B, D * k.H}), Buf({k.T, k.B, D * k.H})};
+    Buf hn[2] = {Buf({S, k.B, k.H}), Buf({S, k.B, k.H})}, cn[2] = {Buf({S, k.B, k.H}), Buf({S, k.B, k.H})};
+    Buf ws[2] = {Buf({p.workspace(k.T, k.B)}), Buf({p.workspace(k.T, k.B)})};
+    const auto wc = refs(cpu, w), wg = refs(gpu, w);
+    // The ReLU case runs from absent (zero) initial states.
+    const bool given = p.mode != RnnMode::RnnRelu;
+    cpu::rnn_forward(cpu(x), given ? cpu(h0) : none(), lstm ? cpu(c0) : none(), cpu_opt(lp), wc.data(), cpu(y[0]), cpu(hn[0]),
+                     lstm ? cpu(cn[0]) : none(), cpu(ws[0]), p);
+    cuda::rnn_forward(gpu(x), given ? gpu(h0) : none(), lstm ? gpu(c0) : none(), gpu_opt(lp), wg.data(), gpu(y[1]), gpu(hn[1]),
+                      lstm ? gpu(cn[1]) : none(), gpu(ws[1]), p);
+    // Tolerance: the tiled GEMM sums in another order than the CPU's (a few float32 roundings per dot
+    // product of <= 34 terms), carried through <= 6 steps and 2 layers of saturating gates.
+    const double tol = 1e-5;
+    compare(name + " y", y[0], y[1], tol);
+    compare(name + " hn", hn[0], hn[1], tol);
+    if (lstm) compare(name + " cn", cn[0], cn[1], tol);
+    compare(name + " workspace", ws[0], ws[1], tol);
+    Buf dy = uniform(y[0].shape), dhn = uniform(hn[0].shape), dcn = uniform(hn[0].shape);
+    Buf dx[2] = {Buf(x.shape), Buf(x.shape)}, dh0[2] = {Buf(h0.shape), Buf(h0.shape)}, dc0[2] = {Buf(h0.shape), Buf(h0.shape)};
+    std::vector<Buf> dw[2];
+    for (auto& v : dw)
+      for (const Buf& b : w) v.emplace_back(b.shape);
+    const auto dwc = refs(cpu, dw[0]), dwg = refs(gpu, dw[1]);
+    cpu::rnn_backward(cpu(x), cpu_opt(lp), cpu(ws[0]), cpu(dy), cpu(dhn), lstm ? cpu(dcn) : none(), wc.data(), cpu(dx[0]),
+                      cpu(dh0[0]), lstm ? cpu(dc0[0]) : none(), dwc.data(), p);
+    cuda::rnn_backward(gpu(x), gpu_opt(lp), gpu(ws[0]), gpu(dy), gpu(dhn), lstm ? gpu(dcn) : none(), wg.data(),
+                       gpu(dx[1]), gpu(dh0[1]), lstm ? gpu(dc0[1]) : none(), dwg.data(), p);
+    // Backward: the weight gradients sum T*B products per entry in the tiled order: 1e-4.
+    compare(name + " dx", dx[0], dx[1], 1e-4);
+    compare(name + " dh0", dh0[0], dh0[1], 1e-4);
+    if (lstm) compare(name + " dc0", dc0[0], dc0[1], 1e-4);
+    for (size_t i = 0; i < w.size(); ++i) compare(name + " dweight " + std::to_string(i), dw[0][i], dw[1][i], 1e-4);
+  }
+}
+
+// ------------------------------------------------------------------------------------ binary networks
+
+// Packs on both backends (the packed tensors must agree bit for bit), then convolves / multiplies both.
+void check_bitnet() {
+  {
+    Buf x = uniform({3, 7}, -2, 2), a(x.shape), b(x.shape), ga = uniform({3, 7}), c(x.shape), d(x.shape);
+    x.f()[0] = 0.f;
+    x.f()[1] = std::numeric_limits<float>::quiet_NaN();
+    cpu::binarize(cpu(x), cpu(a));
+    cuda::binarize(gpu(x), gpu(b));
+    compare("binarize", a, b, 0);
+    cpu::binarize_backward(cpu(x), cpu(ga), cpu(c));
+    cuda::binarize_backward(gpu(x), gpu(ga), gpu(d));
+    compare("binarize_backward", c, d, 0);
+  }
+  struct Case {
+    int64_t n, c, o, h, w, kh, kw, sh, sw, ph, pw, dh, dw;
+  };
+  const Case cases[] = {{1, 1, 1, 3, 3, 1, 1, 1, 1, 0, 0, 1, 1},  {2, 63, 5, 7, 6, 3, 3, 1, 1, 1, 1, 1, 1},
+                        {1, 64, 4, 5, 9, 3, 2, 2, 1, 2, 1, 1, 1}, {2, 65, 3, 8, 7, 3, 3, 1, 2, 2, 2, 2, 2},
+                        {1, 130, 6, 4, 4, 3, 3, 1, 1, 2, 2, 1, 1}};
+  for (const Case& k : cases) {
+    const int64_t words = (k.c + 63) / 64;
+    const int64_t oh = (k.h + 2 * k.ph - k.dh * (k.kh - 1) - 1) / k.sh + 1;
+    const int64_t ow = (k.w + 2 * k.pw - k.dw * (k.kw - 1) - 1) / k.sw + 1;
+    const std::string name = "binary_conv2d c" + std::to_string(k.c) + " k" + std::to_string(k.kh) + "x" +
+                             std::to_string(k.kw) + " p" + std::to_string(k.ph) + " d" + std::to_string(k.dh);
+    Buf x = uniform({k.n, k.c, k.h, k.w}), w = uniform({k.o, k.c, k.kh, k.kw});
+    Buf xa({k.n, k.h, k.w, 2 * words}, DType::i32), xb = xa.clone(), wa({k.o, k.kh, k.kw, 2 * words}, DType::i32),
+        wb = wa.clone();
+    cpu::bitpack(cpu(x), cpu(xa));
+    cuda::bitpack(gpu(x), gpu(xb));
+    compare("bitpack " + name, xa, xb, 0);
+    cpu::bitpack(cpu(w), cpu(wa));
+    cuda::bitpack(gpu(w), gpu(wb));
+    Buf ua(x.shape), ub(x.shape);
+    cpu::bitunpack(cpu(xa), cpu(ua));
+    cuda::bitunpack(gpu(xa), gpu(ub));
+    compare("bitunpack " + name, ua, ub, 0);
+    BinaryConv2dParams p;
+    p.channels = k.c;
+    p.sh = k.sh, p.sw = k.sw, p.ph = k.ph, p.pw = k.pw, p.dh = k.dh, p.dw = k.dw;
+    Buf alpha = uniform({k.o}, 0.1f, 2), scale = uniform({k.n, 1, oh, ow}, 0.1f, 2);
+    for (bool scaled : {false, true}) {
+      Buf ya({k.n, k.o, oh, ow}), yb({k.n, k.o, oh, ow});
+      cpu::binary_conv2d(cpu(xa), cpu(wa), cpu_opt(scaled ? &alpha : nullptr), cpu_opt(scaled ? &scale : nullptr), cpu(ya), p);
+      cuda::binary_conv2d(gpu(xa), gpu(wa), gpu_opt(scaled ? &alpha : nullptr), gpu_opt(scaled ? &scale : nullptr), gpu(yb), p);
+      compare(name + (scaled ? " scaled" : ""), ya, yb, 0);
+    }
+  }
+  for (int64_t bits : {1, 64, 65, 300}) {
+    const int64_t words = (bits + 63) / 64;
+    Buf a = uniform({7, bits, 1, 1}), b = uniform({5, bits, 1, 1});
+    Buf pa({7, 1, 1, 2 * words}, DType::i32), pb({5, 1, 1, 2 * words}, DType::i32);
+    cpu::bitpack(cpu(a), cpu(pa));
+    cpu::bitpack(cpu(b), cpu(pb));
+    Buf alpha = uniform({5}, 0.1f, 2), scale = uniform({7}, 0.1f, 2), ya({7, 5}), yb({7, 5});
+    cpu::binary_matmul(cpu(pa), cpu(pb), cpu(alpha), cpu(scale), cpu(ya), bits);
+    cuda::binary_matmul(gpu(pa), gpu(pb), gpu(alpha), gpu(scale), gpu(yb), bits);
+    compare("binary_matmul bits " + std::to_string(bits), ya, yb, 0);
+  }
+}
+
 }  // namespace
 }  // namespace emu_check
 
@@ -477,8 +621,8 @@ int main(int argc, char** argv) {
   const std::pair<const char*, void (*)()> groups[] = {
       {"creation", check_creation}, {"unary", check_unary},     {"binary", check_binary}, {"where", check_where},
       {"reduce", check_reduce},     {"softmax", check_softmax}, {"nll", check_nll},       {"bce", check_bce},
-      {"layout", check_layout},     {"matmul", check_matmul},   {"conv", check_conv},     {"pool", check_pool},
-      {"norm", check_norm}};
+      {"layout", check_layout},     {"rnn", check_rnn},         {"bitnet", check_bitnet}, {"matmul", check_matmul},
+      {"conv", check_conv},         {"pool", check_pool},       {"norm", check_norm}};
   for (auto [name, fn] : groups) {
     if (!only.empty() && only != name) continue;
     int before = failures, cb = checks;

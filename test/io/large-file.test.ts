@@ -1,11 +1,13 @@
 /**
- * A 200 MB safetensors file (25 float32 tensors of 8 MB, like a model's layers) written and read back
- * with peak memory measured. Each direction runs in a fresh child process (large-file.script.ts), where
- * getrusage's maxRSS gives the true peak; the growth is the peak above the RSS before the operation.
+ * A 200 MB safetensors file (one float32 tensor of 100 MB and 24 smaller ones, like VGG's fc6 and the
+ * rest of its layers) written and read back with peak memory measured. Each direction runs in a fresh
+ * child process (large-file.script.ts), which reports the peak RSS of the operation above the RSS
+ * before it.
  *
- * Expected: writing holds one tensor's host copy at a time (growth well under the file size, < 0.5×);
- * reading holds the loaded tensors (1× the file) plus one reused buffer the size of the largest tensor
- * (< 1.25× in all, against the 2× of reading the file whole and copying it into tensors).
+ * Expected: both directions move data through 8 MB slice buffers. Writing holds one slice (growth
+ * < 0.1× the file, against 0.5× for a host copy of the largest tensor); reading holds the loaded
+ * tensors (1× the file) plus two slices (< 1.1× in all, against 2× for reading the file whole and
+ * copying it into tensors, and 1.5× for a host copy of the largest tensor next to the tensors).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -25,7 +27,7 @@ function child(args: string[]): { bytes: number; ms: number; peakGrowth: number;
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
 
-test(`a ${MB} MB file is written and read tensor by tensor, with bounded peak memory`, () => {
+test(`a ${MB} MB file is written and read in slices, with bounded peak memory`, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ds-large-'));
   const file = path.join(dir, 'big.safetensors');
   try {
@@ -39,8 +41,11 @@ test(`a ${MB} MB file is written and read tensor by tensor, with bounded peak me
     expect(r.bytes).toBe(w.bytes);
     const report = { writeMs: w.ms, readMs: r.ms, writeGrowth: +(w.peakGrowth / size).toFixed(3), readGrowth: +(r.peakGrowth / size).toFixed(3) };
     if (process.env.DEEPSCOPE_LARGE_REPORT) console.log(report);
-    expect(w.peakGrowth).toBeLessThan(0.5 * size);
-    expect(r.peakGrowth).toBeLessThan(1.25 * size);
+    expect(w.peakGrowth).toBeLessThan(0.1 * size);
+    expect(r.peakGrowth).toBeLessThan(1.1 * size);
+    // The loaded tensors are resident (some in memory the process had freed before, hence not 1×): a
+    // growth far below them would mean the measurement missed the read.
+    expect(r.peakGrowth).toBeGreaterThan(0.5 * size);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

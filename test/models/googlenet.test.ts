@@ -151,10 +151,13 @@ describe('GoogLeNet transformInput', () => {
       const a = (t.call(x) as ds.Tensor).dataSync();
       const b = (plain.call(ds.tensor(moved, [2, 3, 32, 32])) as ds.Tensor).dataSync();
       const scale = Math.max(...b.map(Math.abs));
-      // Float32 rounding of the moved input (one ulp of values near 1) carried through the network.
-      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThan(1e-4 * scale);
+      // Float32 rounding of the moved input (one ulp of values near 1) carried through the network. Training-mode
+      // batch norm over the last blocks' 2×1×1 values divides by a batch deviation that can be tiny, which
+      // amplifies that rounding to about 2.5e-4 of the output's scale (measured on every ISA): 1e-3 bounds it,
+      // while skipping the re-normalisation moves the output by more than half its scale, 500 times as much.
+      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThan(1e-3 * scale);
       const untouched = (plain.call(x) as ds.Tensor).dataSync();
-      expect(Math.max(...untouched.map((v, i) => Math.abs(v - a[i])))).toBeGreaterThan(1e-3 * scale);
+      expect(Math.max(...untouched.map((v, i) => Math.abs(v - a[i])))).toBeGreaterThan(0.5 * scale);
     });
     ds.dispose([t, plain]);
     expect(() => models.googlenet({ transformInput: true, inChannels: 1 })).toThrow(

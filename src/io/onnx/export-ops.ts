@@ -7,6 +7,7 @@
 import { Attrs } from '../../native';
 import { Tensor } from '../../tensor';
 import { onnx, attrProto } from './schema';
+import { rnnRule } from './rnn';
 
 /** @internal What an export rule can do to the graph being built. */
 export interface ExportContext {
@@ -287,6 +288,7 @@ export const EXPORT_OPS: Record<string, ExportRule> = {
   mean: reduceRule('ReduceMean'),
   max: reduceRule('ReduceMax'),
   min: reduceRule('ReduceMin'),
+  rnn_forward: rnnRule,
   reshape: view,
   flatten: view,
   squeeze: view,

@@ -7,8 +7,12 @@
 import { promises as fs } from 'fs';
 import { Tensor } from '../../tensor';
 import { Module } from '../../nn/module';
-import { IMPORT_OPS, ImportContext, Value, asTensor, protoValue } from './import-ops';
+import { IMPORT_OPS as BASE_OPS, ImportContext, ImportRule, Value, asTensor, protoValue } from './import-ops';
+import { RNN_IMPORT_OPS } from './rnn';
 import { onnx, attrsOf, int, isFloatProto, AttrValue } from './schema';
+
+// Every import rule: the op table and the recurrent nodes (src/io/onnx/rnn.ts).
+const IMPORT_OPS: Record<string, ImportRule> = { ...BASE_OPS, ...RNN_IMPORT_OPS };
 
 /** Options of {@link importOnnx}. */
 export interface ImportOnnxOptions {
