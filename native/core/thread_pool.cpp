@@ -7,6 +7,9 @@
 #include <mutex>
 #include <thread>
 #include <vector>
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#endif
 
 namespace ds {
 namespace {
@@ -18,6 +21,19 @@ int default_threads() {
   }
   unsigned hc = std::thread::hardware_concurrency();
   return hc ? int(hc) : 1;
+}
+
+// Before sleeping on a condition variable, a waiting thread polls for about 100-300 µs: the gaps between
+// the parallel regions of one op (im2col segments, GEMM panels) and between the ops of a forward are
+// shorter than a futex wake-up on a VM, which at batch 1 made two threads no faster than one.
+constexpr int kSpin = 1 << 13;
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(_M_X64)
+  _mm_pause();
+#else
+  std::this_thread::yield();
+#endif
 }
 
 class Pool {
@@ -50,16 +66,19 @@ class Pool {
       begin_ = begin;
       end_ = end;
       chunks_ = chunks;
+      // remaining_ before next_: a worker still leaving the previous job's work() may take a chunk as soon
+      // as next_ is reset, and must find the count already set.
+      remaining_.store(chunks);
       next_.store(0);
-      remaining_ = chunks;
-      ++generation_;
+      generation_.fetch_add(1);
     }
     cv_work_.notify_all();
     in_pool_ = true;
     work();
     in_pool_ = false;
+    for (int i = 0; i < kSpin && remaining_.load() != 0; ++i) cpu_relax();
     std::unique_lock<std::mutex> lock(mu_);
-    cv_done_.wait(lock, [&] { return remaining_ == 0; });
+    cv_done_.wait(lock, [&] { return remaining_.load() == 0; });
     job_ = nullptr;
   }
 
@@ -88,8 +107,10 @@ class Pool {
       int64_t lo = begin_ + n * c / chunks_;
       int64_t hi = begin_ + n * (c + 1) / chunks_;
       (*job_)(lo, hi);
-      std::lock_guard<std::mutex> lock(mu_);
-      if (--remaining_ == 0) cv_done_.notify_all();
+      if (remaining_.fetch_sub(1) == 1) {
+        std::lock_guard<std::mutex> lock(mu_);
+        cv_done_.notify_all();
+      }
     }
   }
 
@@ -97,11 +118,16 @@ class Pool {
     in_pool_ = true;
     uint64_t seen = 0;
     for (;;) {
+      bool posted = false;
+      for (int i = 0; i < kSpin && !posted; ++i) {
+        posted = generation_.load() != seen;
+        if (!posted) cpu_relax();
+      }
       {
         std::unique_lock<std::mutex> lock(mu_);
-        cv_work_.wait(lock, [&] { return stop_ || (generation_ != seen && job_ != nullptr); });
+        if (!posted) cv_work_.wait(lock, [&] { return stop_ || (generation_.load() != seen && job_ != nullptr); });
         if (stop_) return;
-        seen = generation_;
+        seen = generation_.load();
       }
       work();
     }
@@ -113,9 +139,9 @@ class Pool {
   std::mutex mu_;
   std::condition_variable cv_work_, cv_done_;
   const std::function<void(int64_t, int64_t)>* job_ = nullptr;
-  int64_t begin_ = 0, end_ = 0, chunks_ = 0, remaining_ = 0;
-  std::atomic<int64_t> next_{0};
-  uint64_t generation_ = 0;
+  int64_t begin_ = 0, end_ = 0, chunks_ = 0;
+  std::atomic<int64_t> next_{0}, remaining_{0};
+  std::atomic<uint64_t> generation_{0};
   bool stop_ = false;
   static thread_local bool in_pool_;
 };

@@ -67,10 +67,11 @@ inline void g3(const double* g, int sg, double* o, int so) {
 }  // namespace
 
 bool winograd_applies(int64_t Cx, int64_t Cy, int64_t OH, int64_t OW, int64_t kh, int64_t kw, const Conv2dParams& p) {
-  static const bool enabled = [] {
-    const char* v = std::getenv("DEEPSCOPE_CONV_WINOGRAD");
-    return !(v && std::strcmp(v, "0") == 0);
-  }();
+  // Opt-in (DEEPSCOPE_CONV_WINOGRAD=1): as it stands, its 36 small GEMMs per chunk lose to the im2col GEMM
+  // on every 3×3 layer of ResNet-18 at batch 1 and 8 (docs/performance.md). Read per call, so that a
+  // process can switch it (the tests do).
+  const char* v = std::getenv("DEEPSCOPE_CONV_WINOGRAD");
+  const bool enabled = v && std::strcmp(v, "1") == 0;
   // Below 16 channels either way the transforms cost more than the GEMMs save; below 8×8 outputs the
   // last tile row and column waste too much of each tile.
   return enabled && kh == 3 && kw == 3 && p.stride_h == 1 && p.stride_w == 1 && p.dil_h == 1 && p.dil_w == 1 &&

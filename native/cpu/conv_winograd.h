@@ -8,7 +8,7 @@
 
 namespace ds::cpu {
 
-// Whether the Winograd path applies to this shape (DEEPSCOPE_CONV_WINOGRAD=0 turns it off, for comparisons).
+// Whether the Winograd path applies to this shape (only with DEEPSCOPE_CONV_WINOGRAD=1: it is opt-in).
 bool winograd_applies(int64_t Cx, int64_t Cy, int64_t OH, int64_t OW, int64_t kh, int64_t kw, const Conv2dParams& p);
 
 // y[N, Cy, OH, OW] = conv(x[N, Cx, H, W], w[Cy, Cx, 3, 3]) + bias[Cy] (bias may be null), padding

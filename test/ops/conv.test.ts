@@ -101,6 +101,9 @@ const winogradCases: ConvCase[] = [
 ];
 
 describe('conv2d on the Winograd path', () => {
+  // The path is opt-in; the native side reads the variable on every call.
+  beforeAll(() => { process.env.DEEPSCOPE_CONV_WINOGRAD = '1'; });
+  afterAll(() => { delete process.env.DEEPSCOPE_CONV_WINOGRAD; });
   winogradCases.forEach((c, k) => {
     test(`x ${JSON.stringify(c.x)} w ${JSON.stringify(c.w)} ${JSON.stringify(c.o)}${c.bias ? ' +bias' : ''}`, () => {
       const r = rng(300 + k);
@@ -114,7 +117,7 @@ describe('conv2d on the Winograd path', () => {
     });
   });
 
-  test('is a different path from the GEMM one (DEEPSCOPE_CONV_WINOGRAD=0 turns it off)', () => {
+  test('is a different path from the GEMM one (DEEPSCOPE_CONV_WINOGRAD=1 turns it on)', () => {
     // Same operands in a child process with the path off: equal within the tolerance, not bit for bit.
     ensureBuilt();
     const script = `
@@ -129,7 +132,7 @@ describe('conv2d on the Winograd path', () => {
           encoding: 'utf8',
         }),
       ) as number[];
-    const fast = run({});
+    const fast = run({ DEEPSCOPE_CONV_WINOGRAD: '1' });
     const plain = run({ DEEPSCOPE_CONV_WINOGRAD: '0' });
     const maxAbs = Math.max(...plain.map(Math.abs));
     const err = Math.max(...fast.map((v, i) => Math.abs(v - plain[i]))) / maxAbs;
